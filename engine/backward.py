@@ -1,0 +1,142 @@
+"""Reverse-mode differentiation: a deterministic order, one VJP call per node, the engine sums.
+
+Modes reproduce the three canonical autograd bugs so a class can see them:
+- "overwrite": a later contribution replaces the gradient instead of adding to it;
+- "no_unbroadcast": contributions are not summed back over broadcast axes;
+- "alias": gradients are stored by reference and accumulated in place, so arrays that happen to
+  be the same object (the seed, an add's pass-through gradient) all change together.
+"""
+
+from typing import Any
+
+import numpy as np
+
+from engine.broadcast import unbroadcast
+from engine.errors import GradientShapeError
+from engine.record import BackwardRecord, Event, Step
+from engine.tensor import Tensor, as_array
+
+MODES = ("correct", "overwrite", "no_unbroadcast", "alias")
+
+
+def topological_order(root: Tensor) -> list[Tensor]:
+    """Every node reachable from `root`, inputs before consumers.
+
+    Iterative DFS post-order visiting inputs in argument order (no recursion, so a 100,000-node
+    chain works); the order is the same on every run for the same graph.
+    """
+    order: list[Tensor] = []
+    visited: set[int] = set()
+    stack: list[tuple[Tensor, bool]] = [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+            continue
+        if id(node) in visited:
+            continue
+        visited.add(id(node))
+        stack.append((node, True))
+        stack.extend((t, False) for t in reversed(node.inputs) if id(t) not in visited)
+    return order
+
+
+def reverse_topological_order(root: Tensor) -> list[Tensor]:
+    """The order backward fires nodes in: every consumer before its inputs."""
+    return topological_order(root)[::-1]
+
+
+def fan_out(order: list[Tensor]) -> dict[Tensor, int]:
+    """How many uses (edges) each node has among the given nodes; `x * x` uses x twice."""
+    uses = dict.fromkeys(order, 0)
+    for node in order:
+        for t in node.inputs:
+            uses[t] += 1
+    return uses
+
+
+def seed_gradient(root: Tensor, grad: Any, mode: str) -> np.ndarray:
+    """The gradient backward starts from; only the alias bug keeps the caller's array itself."""
+    if grad is None:
+        if root.data.shape != ():
+            raise GradientShapeError(
+                f"backward from a value of shape {root.shape} needs an explicit grad, e.g. ones of that shape")
+        return np.ones(())
+    seed = grad if mode == "alias" and isinstance(grad, np.ndarray) and grad.dtype == np.float64 else np.array(grad, dtype=np.float64)
+    if seed.shape != root.data.shape:
+        raise GradientShapeError(f"grad of shape {seed.shape} does not match the root's shape {root.shape}")
+    return seed
+
+
+def backward(root: Tensor, grad: Any = None, mode: str = "correct", record: bool = False) -> BackwardRecord | None:
+    """Backpropagate from `root`, leaving each reached node's gradient in `.grad`.
+
+    Leaves accumulate across calls (call zero_grad between steps); other nodes hold this call's
+    gradient. With `record=True`, returns every event as a BackwardRecord.
+    """
+    if mode not in MODES:
+        raise ValueError(f"unknown mode {mode!r}; expected one of {', '.join(MODES)}")
+    order = reverse_topological_order(root)
+    grads: dict[Tensor, np.ndarray] = {root: seed_gradient(root, grad, mode)}
+    steps: list[Step] = []
+    mismatched: list[Tensor] = []
+    skip_unbroadcast = mode == "no_unbroadcast"
+    for node in order:
+        g = grads.get(node)
+        if g is None or node.op is None:
+            continue
+        contributions = node.op.vjp(g, node.data, *[t.data for t in node.inputs], **node.params)
+        step = Step(node, g.copy()) if record else None
+        for arg, (target, raw) in enumerate(zip(node.inputs, contributions)):
+            if raw is None or not target.requires_grad:
+                continue
+            raw = as_array(raw)
+            c = raw if skip_unbroadcast else unbroadcast(raw, target.data.shape)
+            mismatch = c.shape != target.data.shape
+            if mismatch:
+                mismatched.append(target)
+            before = grads.get(target)
+            grads[target] = after = accumulate(before, c, mode)
+            if step is not None:
+                step.events.append(Event(
+                    node, target, arg, c.copy(), None if raw is c else raw.copy(),
+                    None if before is None else before.copy(), after.copy(), before is not None, mismatch))
+        if step is not None:
+            steps.append(step)
+    store_gradients(grads, mode)
+    if not record:
+        return None
+    return BackwardRecord(mode, root, grads[root], order, steps, fan_out(order), grads, mismatched)
+
+
+def accumulate(before: np.ndarray | None, c: np.ndarray, mode: str) -> np.ndarray:
+    """The gradient after one more contribution arrives: the `+=` that beginners get wrong."""
+    if before is None or mode == "overwrite":
+        return c
+    if mode == "alias":
+        before += c  # in place on whatever array `before` happens to be: the bug
+        return before
+    if before.shape != c.shape:
+        # only under no_unbroadcast: the shapes already disagree and the node is flagged; add when
+        # NumPy can, so the wrong numbers stay visible, else keep the latest contribution
+        try:
+            return before + c
+        except ValueError:
+            return c
+    return before + c
+
+
+def store_gradients(grads: dict[Tensor, np.ndarray], mode: str) -> None:
+    """Write `.grad`, giving each tensor an array of its own (except under the alias bug)."""
+    seen: set[int] = set()
+    for t, g in grads.items():
+        if mode != "alias" and (id(g) in seen or not g.flags.owndata or not g.flags.writeable):
+            g = g.copy()
+        seen.add(id(g))
+        if t.op is None and t.grad is not None:
+            if mode == "alias":
+                t.grad += g
+            else:
+                t.grad = t.grad + g
+        else:
+            t.grad = g

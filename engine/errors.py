@@ -1,0 +1,13 @@
+"""Errors the engine raises for input a user can fix; each says what is wrong in the user's terms."""
+
+
+class ShapeError(ValueError):
+    """Operand shapes that an op cannot combine (e.g. matmul with misaligned inner sizes)."""
+
+
+class DomainError(ValueError):
+    """An argument outside what an op accepts (e.g. a class index out of range)."""
+
+
+class GradientShapeError(ValueError):
+    """A gradient whose shape cannot belong to the value it is meant for."""

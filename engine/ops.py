@@ -1,0 +1,318 @@
+"""The op table: every op's forward, vector-Jacobian product (VJP) and shape rule, in one place.
+
+A VJP is a pure function `vjp(g, out, *inputs, **params)` of the incoming gradient `g`
+(shaped like the output), the output and the inputs; it returns one contribution per input
+(None where an input takes no gradient). Contributions of broadcasting ops are shaped like the
+*output*: the engine, not the rule, sums them back to each input's shape (`unbroadcast`).
+Rules never mutate their arguments; the engine does all summing.
+"""
+
+from dataclasses import dataclass
+from math import prod
+from typing import Any, Callable
+
+import numpy as np
+
+from engine.errors import DomainError, ShapeError
+
+Shape = tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Op:
+    """One row of the table.
+
+    `arity` counts tensor inputs; `params` names the keyword metadata the op takes.
+    `domain` tells test generators which inputs are valid by construction ("real", "positive",
+    "nonzero", "targets"), one entry per input. `rule` is the local derivative in words for the
+    inspector. `broadcasts` marks elementwise ops whose inputs are broadcast against each other.
+    """
+
+    name: str
+    arity: int
+    forward: Callable[..., np.ndarray]
+    vjp: Callable[..., tuple[np.ndarray | None, ...]]
+    shape: Callable[..., Shape]
+    rule: str
+    params: tuple[str, ...] = ()
+    domain: tuple[str, ...] = ("real",)
+    broadcasts: bool = False
+
+
+def fmt_shape(shape: Shape) -> str:
+    """Shapes as a user writes them: (2,3), (3,), ()."""
+    if len(shape) == 1:
+        return f"({shape[0]},)"
+    return "(" + ",".join(str(n) for n in shape) + ")"
+
+
+# ---- shape rules -------------------------------------------------------------------------------
+
+
+def broadcast_shape(*shapes: Shape) -> Shape:
+    """NumPy's broadcasting rule, raising ShapeError with both shapes named."""
+    ndim = max(len(s) for s in shapes)
+    out = []
+    for i in range(-ndim, 0):
+        sizes = {s[i] for s in shapes if len(s) >= -i} - {1}
+        if len(sizes) > 1:
+            joined = " and ".join(fmt_shape(s) for s in shapes)
+            raise ShapeError(f"shapes {joined} do not broadcast")
+        out.append(sizes.pop() if sizes else 1)
+    return tuple(out)
+
+
+def same_shape(x: Shape) -> Shape:
+    return x
+
+
+def normalize_axis(axis: Any, ndim: int) -> tuple[int, ...] | None:
+    """An axis argument (None, int or sequence of ints) as a sorted tuple of non-negative axes."""
+    if axis is None:
+        return None
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    out = []
+    for a in axes:
+        if not isinstance(a, (int, np.integer)) or not -ndim <= a < max(ndim, 1) or (ndim == 0 and a not in (0, -1)):
+            raise ShapeError(f"axis {a} is out of range for a value with {ndim} dimension{'s' if ndim != 1 else ''}")
+        out.append(int(a) % max(ndim, 1))
+    if len(set(out)) != len(out):
+        raise ShapeError(f"axis {axis} repeats an axis")
+    return tuple(sorted(out))
+
+
+def reduced_shape(x: Shape, axis: Any = None, keepdims: bool = False) -> Shape:
+    axes = normalize_axis(axis, len(x))
+    if axes is None:
+        axes = tuple(range(len(x)))
+    if keepdims:
+        return tuple(1 if i in axes else n for i, n in enumerate(x))
+    return tuple(n for i, n in enumerate(x) if i not in axes)
+
+
+def max_shape(x: Shape, axis: Any = None, keepdims: bool = False) -> Shape:
+    if prod(x) == 0:
+        raise ShapeError(f"max of an empty value of shape {fmt_shape(x)}")
+    return reduced_shape(x, axis, keepdims)
+
+
+def matmul_shape(a: Shape, b: Shape) -> Shape:
+    if len(a) == 0 or len(b) == 0:
+        raise ShapeError(f"matmul needs at least 1 dimension on each side, got {fmt_shape(a)} @ {fmt_shape(b)}")
+    a2 = (1,) + a if len(a) == 1 else a
+    b2 = b + (1,) if len(b) == 1 else b
+    if a2[-1] != b2[-2]:
+        raise ShapeError(f"matmul shapes {fmt_shape(a)} @ {fmt_shape(b)} do not align")
+    try:
+        batch = broadcast_shape(a2[:-2], b2[:-2])
+    except ShapeError:
+        raise ShapeError(f"matmul batch shapes {fmt_shape(a)} @ {fmt_shape(b)} do not broadcast") from None
+    return batch + (a2[-2],) * (len(a) > 1) + (b2[-1],) * (len(b) > 1)
+
+
+def reshape_shape(x: Shape, shape: Shape) -> Shape:
+    shape = tuple(int(n) for n in shape)
+    unknown = [i for i, n in enumerate(shape) if n == -1]
+    if len(unknown) > 1 or any(n < -1 for n in shape):
+        raise ShapeError(f"cannot reshape to {fmt_shape(shape)}: at most one -1 and no other negative sizes")
+    known = prod(n for n in shape if n != -1)
+    size = prod(x)
+    if unknown:
+        if known == 0 or size % known:
+            raise ShapeError(f"cannot reshape {fmt_shape(x)} ({size} elements) to {fmt_shape(shape)}")
+        shape = tuple(size // known if n == -1 else n for n in shape)
+    if prod(shape) != size:
+        raise ShapeError(f"cannot reshape {fmt_shape(x)} ({size} elements) to {fmt_shape(shape)}")
+    return shape
+
+
+def transpose_axes(ndim: int, axes: Any) -> tuple[int, ...]:
+    if axes is None:
+        return tuple(reversed(range(ndim)))
+    axes = tuple(int(a) % max(ndim, 1) for a in axes)
+    if sorted(axes) != list(range(ndim)):
+        raise ShapeError(f"transpose axes {axes} are not a permutation of {tuple(range(ndim))}")
+    return axes
+
+
+def transpose_shape(x: Shape, axes: Any = None) -> Shape:
+    return tuple(x[a] for a in transpose_axes(len(x), axes))
+
+
+def axis_shape(x: Shape, axis: int = -1) -> Shape:
+    if len(x) == 0:
+        raise ShapeError("softmax needs at least 1 dimension, got a scalar")
+    normalize_axis(axis, len(x))
+    return x
+
+
+def cross_entropy_shape(logits: Shape, targets: Shape) -> Shape:
+    if len(logits) != 2:
+        raise ShapeError(f"cross_entropy takes logits of shape (batch, classes), got {fmt_shape(logits)}")
+    if targets != logits[:1]:
+        raise ShapeError(f"cross_entropy targets must have shape ({logits[0]},) for logits {fmt_shape(logits)}, got {fmt_shape(targets)}")
+    return ()
+
+
+def pow_shape(x: Shape, exponent: float = 1.0) -> Shape:
+    return x
+
+
+# ---- forwards and VJPs -------------------------------------------------------------------------
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    # 1 / (1 + e^-x) computed without overflow for large |x|
+    return np.exp(-np.logaddexp(0.0, -x))
+
+
+def _log_softmax(x: np.ndarray, axis: int) -> np.ndarray:
+    # x - log(sum(e^x)), with the max subtracted first so e^x cannot overflow
+    shifted = x - np.max(x, axis=axis, keepdims=True)
+    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+
+
+def _softmax(x: np.ndarray, axis: int) -> np.ndarray:
+    e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+    return e / np.sum(e, axis=axis, keepdims=True)
+
+
+def _expand_reduced(g: np.ndarray, x: np.ndarray, axis: Any, keepdims: bool) -> np.ndarray:
+    """Give a reduction's gradient back its reduced axes (size 1) so it broadcasts against x."""
+    if keepdims or axis is None:
+        return np.reshape(g, (1,) * x.ndim) if axis is None else g
+    return np.expand_dims(g, normalize_axis(axis, x.ndim))
+
+
+def _sum_vjp(g, out, x, axis=None, keepdims=False):
+    # every element of x enters the sum once: d(sum)/dx = 1
+    return (np.broadcast_to(_expand_reduced(g, x, axis, keepdims), x.shape).copy(),)
+
+
+def _mean_vjp(g, out, x, axis=None, keepdims=False):
+    # d(mean)/dx = 1/n, n = number of elements averaged
+    n = x.size // max(out.size, 1) if x.size else 1
+    return (np.broadcast_to(_expand_reduced(g, x, axis, keepdims), x.shape) / n,)
+
+
+def _max_vjp(g, out, x, axis=None, keepdims=False):
+    # the gradient goes to the maximal entries, split evenly between ties
+    peak = _expand_reduced(out, x, axis, keepdims)
+    mask = (x == peak).astype(np.float64)
+    ties = np.sum(mask, axis=normalize_axis(axis, x.ndim), keepdims=True)
+    return (mask / ties * _expand_reduced(g, x, axis, keepdims),)
+
+
+def _matmul_vjp(g, out, a, b):
+    # dL/dA = G @ B^T, dL/dB = A^T @ G; 1-D operands are promoted to matrices and back
+    a2 = a[None, :] if a.ndim == 1 else a
+    b2 = b[:, None] if b.ndim == 1 else b
+    g2 = g
+    if a.ndim == 1:
+        g2 = np.expand_dims(g2, -2)
+    if b.ndim == 1:
+        g2 = np.expand_dims(g2, -1)
+    ga = g2 @ np.swapaxes(b2, -1, -2)
+    gb = np.swapaxes(a2, -1, -2) @ g2
+    if a.ndim == 1:
+        ga = np.squeeze(ga, -2)
+    if b.ndim == 1:
+        gb = np.squeeze(gb, -1)
+    return ga, gb
+
+
+def _cross_entropy(logits, targets):
+    classes = _class_indices(targets, logits.shape[1])
+    return np.asarray(-np.mean(_log_softmax(logits, 1)[np.arange(len(classes)), classes]))
+
+
+def _cross_entropy_vjp(g, out, logits, targets):
+    # d/dlogits of -mean(log_softmax[i, t_i]) = (softmax - onehot(t)) / batch
+    classes = _class_indices(targets, logits.shape[1])
+    p = _softmax(logits, 1)
+    p[np.arange(len(classes)), classes] -= 1.0
+    return p * (g / len(classes)), None
+
+
+def _class_indices(targets: np.ndarray, classes: int) -> np.ndarray:
+    if not np.all(np.isfinite(targets)) or np.any(targets != np.round(targets)):
+        raise DomainError("cross_entropy targets must be whole numbers (class indices)")
+    if targets.size and (targets.min() < 0 or targets.max() >= classes):
+        raise DomainError(f"cross_entropy targets must lie in 0..{classes - 1}")
+    return targets.astype(np.intp)
+
+
+def _pow_vjp(g, out, x, exponent=1.0):
+    # d(x^p)/dx = p x^(p-1)
+    return (g * exponent * np.power(x, exponent - 1.0),)
+
+
+def _transpose_vjp(g, out, x, axes=None):
+    return (np.transpose(g, np.argsort(transpose_axes(x.ndim, axes))),)
+
+
+def _softmax_vjp(g, out, x, axis=-1):
+    # Jacobian diag(s) - s s^T applied to g: s * (g - <g, s>)
+    return (out * (g - np.sum(g * out, axis=axis, keepdims=True)),)
+
+
+def _log_softmax_vjp(g, out, x, axis=-1):
+    # Jacobian I - 1 s^T applied to g: g - s * sum(g)
+    return (g - np.exp(out) * np.sum(g, axis=axis, keepdims=True),)
+
+
+OPS: dict[str, Op] = {
+    op.name: op
+    for op in (
+        Op("add", 2, np.add, lambda g, out, x, y: (g, g), broadcast_shape,
+           "d(a+b)/da = 1, d(a+b)/db = 1: the gradient is copied to both inputs", broadcasts=True),
+        Op("sub", 2, np.subtract, lambda g, out, x, y: (g, -g), broadcast_shape,
+           "d(a-b)/da = 1, d(a-b)/db = -1", broadcasts=True),
+        Op("mul", 2, np.multiply, lambda g, out, x, y: (g * y, g * x), broadcast_shape,
+           "d(a*b)/da = b, d(a*b)/db = a: each input gets the gradient times the other input", broadcasts=True),
+        Op("div", 2, np.divide, lambda g, out, x, y: (g / y, -g * out / y), broadcast_shape,
+           "d(a/b)/da = 1/b, d(a/b)/db = -a/b^2", domain=("real", "nonzero"), broadcasts=True),
+        Op("neg", 1, np.negative, lambda g, out, x: (-g,), same_shape, "d(-a)/da = -1"),
+        Op("pow", 1, lambda x, exponent=1.0: np.power(x, exponent), _pow_vjp, pow_shape,
+           "d(a^p)/da = p * a^(p-1), for a constant exponent p", params=("exponent",), domain=("positive",)),
+        Op("matmul", 2, np.matmul, _matmul_vjp, matmul_shape,
+           "d(A@B): dA = G @ B^T, dB = A^T @ G"),
+        Op("exp", 1, np.exp, lambda g, out, x: (g * out,), same_shape, "d(e^a)/da = e^a"),
+        Op("log", 1, np.log, lambda g, out, x: (g / x,), same_shape, "d(log a)/da = 1/a",
+           domain=("positive",)),
+        Op("tanh", 1, np.tanh, lambda g, out, x: (g * (1.0 - out * out),), same_shape,
+           "d(tanh a)/da = 1 - tanh(a)^2"),
+        Op("relu", 1, lambda x: np.maximum(x, 0.0), lambda g, out, x: (g * (x > 0),), same_shape,
+           "d(relu a)/da = 1 where a > 0, else 0"),
+        Op("sigmoid", 1, _sigmoid, lambda g, out, x: (g * out * (1.0 - out),), same_shape,
+           "d(sigmoid a)/da = s(a) * (1 - s(a))"),
+        Op("sqrt", 1, np.sqrt, lambda g, out, x: (g * 0.5 / out,), same_shape,
+           "d(sqrt a)/da = 1 / (2 sqrt(a))", domain=("positive",)),
+        Op("abs", 1, np.abs, lambda g, out, x: (g * np.sign(x),), same_shape,
+           "d|a|/da = sign(a)", domain=("nonzero",)),
+        Op("sum", 1, lambda x, axis=None, keepdims=False: np.asarray(np.sum(x, axis=axis, keepdims=keepdims)),
+           _sum_vjp, reduced_shape, "d(sum a)/da_i = 1: the gradient is copied to every summed entry",
+           params=("axis", "keepdims")),
+        Op("mean", 1, lambda x, axis=None, keepdims=False: np.asarray(np.mean(x, axis=axis, keepdims=keepdims)),
+           _mean_vjp, reduced_shape, "d(mean a)/da_i = 1/n", params=("axis", "keepdims")),
+        Op("max", 1, lambda x, axis=None, keepdims=False: np.asarray(np.max(x, axis=axis, keepdims=keepdims)),
+           _max_vjp, max_shape, "d(max a)/da_i = 1 for the largest entry (split between ties), 0 elsewhere",
+           params=("axis", "keepdims")),
+        Op("reshape", 1, lambda x, shape=(): np.reshape(x, shape), lambda g, out, x, shape=(): (np.reshape(g, x.shape),),
+           reshape_shape, "reshape moves no numbers: the gradient is reshaped back", params=("shape",)),
+        Op("transpose", 1, lambda x, axes=None: np.transpose(x, axes), _transpose_vjp, transpose_shape,
+           "transpose moves no numbers: the gradient is transposed back", params=("axes",)),
+        Op("softmax", 1, lambda x, axis=-1: _softmax(x, axis), _softmax_vjp, axis_shape,
+           "d(softmax)_i/da_j = s_i (delta_ij - s_j)", params=("axis",)),
+        Op("log_softmax", 1, lambda x, axis=-1: _log_softmax(x, axis), _log_softmax_vjp, axis_shape,
+           "d(log_softmax)_i/da_j = delta_ij - s_j", params=("axis",)),
+        Op("cross_entropy", 2, _cross_entropy, _cross_entropy_vjp, cross_entropy_shape,
+           "d(CE)/dlogits = (softmax(logits) - onehot(targets)) / batch; targets take no gradient",
+           domain=("real", "targets")),
+    )
+}
+
+
+def output_shape(name: str, *shapes: Shape, **params: Any) -> Shape:
+    """The shape `name` would produce, computed from shapes alone, before NumPy allocates anything."""
+    return OPS[name].shape(*shapes, **params)
