@@ -83,7 +83,9 @@ def backward(root: Tensor, grad: Any = None, mode: str = "correct", record: bool
     skip_unbroadcast = mode == "no_unbroadcast"
     for node in order:
         g = grads.get(node)
-        if g is None or node.op is None:
+        if g is None or node.op is None or g.shape != node.data.shape:
+            # a mis-shaped gradient (only under no_unbroadcast) is flagged where it arrived and
+            # goes no further: no VJP is defined for it
             continue
         contributions = node.op.vjp(g, node.data, *[t.data for t in node.inputs], **node.params)
         step = Step(node, g.copy()) if record else None
