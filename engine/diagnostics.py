@@ -1,0 +1,79 @@
+"""What went wrong in a backward pass, read off its record: NaN/Inf, disconnected leaves, saturation, norms."""
+
+from dataclasses import dataclass
+from typing import Iterable
+
+import numpy as np
+
+from engine.record import BackwardRecord
+from engine.tensor import Tensor
+
+# tanh'(a) = 1 - tanh(a)^2 and sigmoid'(a) = s (1 - s) both fall below 1e-3 once |a| > ~3.8 (tanh)
+# or ~6.9 (sigmoid): gradients through such an entry shrink a thousandfold.
+SATURATION_THRESHOLD = 1e-3
+
+# the local derivative of each saturating op, written in terms of its output
+LOCAL_DERIVATIVE = {
+    "tanh": lambda out: 1.0 - out * out,
+    "sigmoid": lambda out: out * (1.0 - out),
+}
+
+
+@dataclass
+class Saturation:
+    """A tanh or sigmoid node with at least one entry whose local derivative is below the threshold.
+
+    `fraction` is the share of saturated entries; `saturated` is True when all entries are
+    (then no gradient worth the name gets through the node). `min_derivative` is the smallest one.
+    """
+
+    node: Tensor
+    op: str
+    fraction: float
+    saturated: bool
+    min_derivative: float
+
+
+@dataclass
+class Diagnostics:
+    """`first_nonfinite_value` in topological order (forward), `first_nonfinite_grad` in backward order.
+
+    `disconnected` lists leaves that require grad yet received no gradient from this backward
+    (grad None, which is not the same as a gradient of 0). `grad_norms` holds the Frobenius norm
+    of every gradient the pass computed, in backward order.
+    """
+
+    first_nonfinite_value: Tensor | None
+    first_nonfinite_grad: Tensor | None
+    disconnected: list[Tensor]
+    saturated: list[Saturation]
+    grad_norms: dict[Tensor, float]
+
+
+def diagnose(record: BackwardRecord, leaves: Iterable[Tensor] = (),
+             threshold: float = SATURATION_THRESHOLD) -> Diagnostics:
+    """Examine one recorded backward pass.
+
+    `leaves` are candidate variables to check for a gradient, besides the leaves of the graph:
+    a variable that the root does not use at all is not in the graph, so only the caller knows it.
+    """
+    forward_order = record.order[::-1]
+    first_value = next((n for n in forward_order if not np.all(np.isfinite(n.data))), None)
+    first_grad = next((n for n in record.order if n in record.grads and not np.all(np.isfinite(record.grads[n]))), None)
+    candidates = list(dict.fromkeys([*leaves, *(n for n in forward_order if n.op is None)]))
+    disconnected = [t for t in candidates if t.requires_grad and t not in record.grads]
+    saturated = [s for n in forward_order if (s := saturation(n, threshold)) is not None]
+    with np.errstate(over="ignore", invalid="ignore"):  # a NaN/Inf gradient has a NaN/Inf norm
+        norms = {n: float(np.sqrt(np.sum(record.grads[n] ** 2))) for n in record.order if n in record.grads}
+    return Diagnostics(first_value, first_grad, disconnected, saturated, norms)
+
+
+def saturation(node: Tensor, threshold: float = SATURATION_THRESHOLD) -> Saturation | None:
+    """The saturation of a tanh/sigmoid node, or None if it is another op or has no saturated entry."""
+    if node.op is None or node.op.name not in LOCAL_DERIVATIVE or node.data.size == 0:
+        return None
+    derivative = LOCAL_DERIVATIVE[node.op.name](node.data)
+    below = derivative < threshold
+    if not below.any():
+        return None
+    return Saturation(node, node.op.name, float(below.mean()), bool(below.all()), float(derivative.min()))
