@@ -1,0 +1,55 @@
+"""The REST API: thin handlers that parse a request, call the pipeline and answer."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response
+
+from app.examples import EXAMPLES
+from app.language import ExpressionError
+from app.layout import LayoutUnavailable
+from app.render import MEDIA_TYPES, render
+from app.sandbox import Sandbox
+from app.schemas import ErrorResponse, Example, GraphRequest, GraphResponse, RenderRequest
+from app.service import compute_graph, to_json
+
+ERRORS = {
+    413: {"model": ErrorResponse, "description": "The source is too large."},
+    422: {"model": ErrorResponse, "description": "The program is invalid or exceeds a limit; `error` says what and where."},
+}
+
+
+def get_sandbox(request: Request) -> Sandbox:
+    return request.app.state.sandbox
+
+
+SandboxDep = Annotated[Sandbox, Depends(get_sandbox)]
+
+router = APIRouter(prefix="/api", tags=["graph"])
+
+
+@router.get("/examples", response_model=list[Example])
+def examples() -> list[Example]:
+    """The classroom gallery: each example's program and its one-line teaching note."""
+    return EXAMPLES
+
+
+@router.post("/graph", response_model=None, responses={200: {"model": GraphResponse}, **ERRORS})
+def graph(body: GraphRequest, sandbox: SandboxDep) -> Response:
+    """Evaluate a program and return its graph, every value and gradient, and how each gradient was assembled."""
+    return Response(to_json(compute_graph(sandbox, body)), media_type="application/json")
+
+
+@router.post(
+    "/render",
+    response_model=None,
+    responses={200: {"content": {t: {} for t in MEDIA_TYPES.values()}, "description": "The drawing."}, **ERRORS},
+)
+def render_graph(body: RenderRequest, sandbox: SandboxDep) -> Response:
+    """A static Graphviz drawing of the graph (value, grad and op per node; summing nodes marked)."""
+    graph = compute_graph(sandbox, body.model_copy(update={"layout": False}))
+    try:
+        content = render(graph, body.format)
+    except LayoutUnavailable as e:
+        raise ExpressionError("limit", str(e), None, None, None) from None
+    return Response(content, media_type=MEDIA_TYPES[body.format],
+                    headers={"Content-Disposition": f'inline; filename="graph.{body.format}"'})

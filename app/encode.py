@@ -1,0 +1,47 @@
+"""NumPy values as JSON: JSON has no NaN or Infinity, and very large arrays are summarized."""
+
+import math
+from typing import Any
+
+import numpy as np
+
+# Arrays with more entries than this are sent as a summary (shape, range, first entries), so a
+# response stays a few megabytes even at the element limit.
+MAX_INLINE_ELEMENTS = 4096
+SUMMARY_HEAD = 16
+
+NONFINITE = {math.inf: "inf", -math.inf: "-inf"}
+
+
+def encode_scalar(x: float) -> float | str:
+    """A float, or "nan", "inf", "-inf"."""
+    if math.isfinite(x):
+        return x
+    return "nan" if math.isnan(x) else NONFINITE[x]
+
+
+def encode_array(a: np.ndarray | None) -> Any:
+    """A number or nested list for JSON, with non-finite entries spelled as strings."""
+    if a is None:
+        return None
+    if a.size > MAX_INLINE_ELEMENTS:
+        return summarize(a)
+    if a.ndim == 0:
+        return encode_scalar(float(a))
+    if np.isfinite(a).all():
+        return a.tolist()
+    return np.vectorize(encode_scalar, otypes=[object])(a).tolist()
+
+
+def summarize(a: np.ndarray) -> dict[str, Any]:
+    finite = a[np.isfinite(a)]
+    stats = (finite.min(), finite.max(), finite.mean()) if finite.size else (math.nan,) * 3
+    return {
+        "summary": True,
+        "shape": list(a.shape),
+        "size": int(a.size),
+        "min": encode_scalar(float(stats[0])),
+        "max": encode_scalar(float(stats[1])),
+        "mean": encode_scalar(float(stats[2])),
+        "head": [encode_scalar(float(x)) for x in a.ravel()[:SUMMARY_HEAD]],
+    }

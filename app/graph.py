@@ -1,0 +1,252 @@
+"""The graph record: a program evaluated, backpropagated and written down as plain JSON-ready data.
+
+This runs inside a sandbox worker; everything it returns is plain dicts and lists, so it crosses
+the process boundary cheaply and is byte-identical for the same request.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from app.encode import encode_array, encode_scalar
+from app.language import Program, parse_program
+from engine import BackwardRecord, Tensor, backward, topological_order
+from engine.backward import fan_out
+from engine.diagnostics import Diagnostics, diagnose
+from engine.gradcheck import gradcheck
+from engine.paths import top_paths
+
+# gradcheck replays the forward pass twice per checked leaf element: bound elements x nodes.
+GRADCHECK_BUDGET = 400_000
+GRADCHECK_MAX_ELEMENTS = 2000
+GRADCHECK_EPS = 1e-6
+
+
+@dataclass(frozen=True)
+class GraphOptions:
+    mode: str = "correct"
+    max_paths: int = 64
+    gradcheck: bool = False
+
+
+def graph_order(program: Program) -> list[Tensor]:
+    """Every node of the program in topological order: the root's graph first, then unused variables."""
+    starts = Tensor(0.0)
+    starts.inputs = (program.root, *program.variables.values(), *program.leaves)
+    return topological_order(starts)[:-1]
+
+
+def seed_for(root: Tensor, mode: str) -> np.ndarray | None:
+    """ones for a non-scalar root, as in `d.backward(ones)`; a raw array, so the alias bug can bite."""
+    return np.ones(root.shape) if root.shape or mode == "alias" else None
+
+
+def run_backward(root: Tensor, nodes: list[Tensor], mode: str) -> BackwardRecord:
+    for t in nodes:
+        t.grad = None
+    record = backward(root, seed_for(root, mode), mode=mode, record=True)
+    assert record is not None
+    return record
+
+
+def build_graph(source: str, root: str | None = None, options: GraphOptions = GraphOptions()) -> dict[str, Any]:
+    """Evaluate `source`, backpropagate in the requested mode, and describe every step as data."""
+    program = parse_program(source, root)
+    with np.errstate(all="ignore"):
+        nodes = graph_order(program)
+        ids = {t: f"n{i}" for i, t in enumerate(nodes)}
+        correct = run_backward(program.root, nodes, "correct")
+        correct_grads = {t: t.grad for t in nodes}
+        paths = top_paths(program.root, correct.seed, k=options.max_paths)
+        check = gradcheck_section(program.root, correct.seed, nodes, ids) if options.gradcheck else None
+        record = correct if options.mode == "correct" else run_backward(program.root, nodes, options.mode)
+        return GraphWriter(program, nodes, ids, record).write(correct_grads, paths, check)
+
+
+class GraphWriter:
+    """Turns one recorded backward into the response dict; ids are n0, n1, ... in topological order."""
+
+    def __init__(self, program: Program, nodes: list[Tensor], ids: dict[Tensor, str], record: BackwardRecord):
+        self.program = program
+        self.nodes = nodes
+        self.ids = ids
+        self.record = record
+        self.edge_ids: dict[tuple[Tensor, int], str] = {}
+        for consumer in nodes:
+            for arg in range(len(consumer.inputs)):
+                self.edge_ids[(consumer, arg)] = f"e{len(self.edge_ids)}"
+        self.fan_out = fan_out(nodes)
+        self.received: dict[Tensor, int] = {}
+        self.sent: dict[tuple[Tensor, int], Any] = {}
+        for step in record.steps:
+            for ev in step.events:
+                self.received[ev.target] = self.received.get(ev.target, 0) + 1
+                self.sent[(ev.source, ev.arg)] = ev
+
+    def write(self, correct_grads: dict[Tensor, np.ndarray | None], paths: dict, check: dict | None) -> dict[str, Any]:
+        record, ids = self.record, self.ids
+        report = diagnose(record, self.nodes, self.program.leaves)
+        saturated = {ids[s.node] for s in report.saturated if s.saturated}
+        return {
+            "root": ids[record.root],
+            "root_label": record.root.label,
+            "mode": record.mode,
+            "seeded_with_ones": record.root.shape != (),
+            "nodes": [self.node(t, saturated) for t in self.nodes],
+            "edges": [self.edge(consumer, arg) for consumer in self.nodes for arg in range(len(consumer.inputs))],
+            "forward_order": [ids[t] for t in self.nodes],
+            "backward_steps": [self.step(s) for s in record.steps],
+            "paths": {ids[leaf]: self.leaf_paths(p) for leaf, p in paths.items() if leaf in ids},
+            "gradcheck": check,
+            "diagnostics": self.diagnostics(report),
+            "layout": None,
+            "layout_reason": None,
+            "compare": None if record.mode == "correct" else self.compare(correct_grads),
+        }
+
+    def node(self, t: Tensor, saturated: set[str]) -> dict[str, Any]:
+        node_id = self.ids[t]
+        flags = []
+        if self.received.get(t, 0) >= 2:
+            flags.append("sum")
+        arrays = (t.data,) if t.grad is None else (t.data, t.grad)
+        if any(np.isnan(a).any() for a in arrays):
+            flags.append("nan")
+        if any(np.isinf(a).any() for a in arrays):
+            flags.append("inf")
+        if node_id in saturated:
+            flags.append("saturated")
+        if t.requires_grad and t.grad is None:
+            flags.append("unconnected")
+        if t in self.record.shape_mismatches:
+            flags.append("shape_mismatch")
+        span = self.program.spans.get(id(t))
+        return {
+            "id": node_id,
+            "label": t.label,
+            "kind": "op" if t.op else ("leaf" if t.requires_grad else "const"),
+            "op": t.op.name if t.op else None,
+            "params": {k: list(v) if isinstance(v, tuple) else v for k, v in t.params.items()},
+            "shape": list(t.shape),
+            "value": encode_array(t.data),
+            "grad": encode_array(t.grad),
+            "fan_out": self.fan_out[t],
+            "flags": flags,
+            "rule": t.op.rule if t.op else None,
+            "span": list(span) if span else None,
+        }
+
+    def edge(self, consumer: Tensor, arg: int) -> dict[str, Any]:
+        ev = self.sent.get((consumer, arg))
+        return {
+            "id": self.edge_ids[(consumer, arg)],
+            "source": self.ids[consumer.inputs[arg]],
+            "target": self.ids[consumer],
+            "arg": arg,
+            "contribution": encode_array(ev.contribution) if ev else None,
+            "contribution_raw": encode_array(ev.contribution_raw) if ev else None,
+        }
+
+    def step(self, step) -> dict[str, Any]:
+        return {
+            "node": self.ids[step.node],
+            "grad": encode_array(step.grad),
+            "events": [
+                {
+                    "edge": self.edge_ids[(ev.source, ev.arg)],
+                    "to": self.ids[ev.target],
+                    "contribution": encode_array(ev.contribution),
+                    "contribution_raw": encode_array(ev.contribution_raw),
+                    "grad_before": encode_array(ev.grad_before),
+                    "grad_after": encode_array(ev.grad_after),
+                    "accumulated": ev.accumulated,
+                }
+                for ev in step.events
+            ],
+        }
+
+    def leaf_paths(self, p) -> dict[str, Any]:
+        return {
+            "count": str(p.total),
+            "shown": [
+                {
+                    "nodes": [self.ids[t] for t in path.nodes],
+                    "factors": None if path.factors is None else [encode_scalar(f) for f in path.factors],
+                    "value": encode_array(path.value),
+                }
+                for path in p.paths
+            ],
+            "truncated": p.left_out > 0,
+            "left_out": str(p.left_out),
+        }
+
+    def diagnostics(self, report: Diagnostics) -> dict[str, Any]:
+        ids = self.ids
+        return {
+            "first_nonfinite_forward": ids.get(report.first_nonfinite_value),
+            "first_nonfinite_backward": ids.get(report.first_nonfinite_grad),
+            "unconnected": [ids[t] for t in report.disconnected],
+            "saturated": [ids[s.node] for s in report.saturated if s.saturated],
+            "grad_norms": {ids[t]: encode_scalar(n) for t, n in report.grad_norms.items() if t in ids},
+            "messages": self.messages(report),
+        }
+
+    def messages(self, report: Diagnostics) -> list[str]:
+        """The diagnostics in words, for the page's banner and for API users reading JSON by eye."""
+        out = []
+        if (t := report.first_nonfinite_value) is not None:
+            out.append(f"{self.name(t)} is not finite in the forward pass ({nonfinite_words(t.data)}); "
+                       "everything computed from it is suspect")
+        if (t := report.first_nonfinite_grad) is not None:
+            out.append(f"the gradient first becomes non-finite at {self.name(t)} ({nonfinite_words(self.record.grads[t])})")
+        for s in report.saturated:
+            if s.saturated:
+                out.append(f"{self.name(s.node)} is saturated: its local derivative is below 1e-3, "
+                           "so almost no gradient passes through it")
+        for t in report.disconnected:
+            out.append(f"{self.name(t)} is not connected to the root: its grad is None, not 0")
+        return out
+
+    def name(self, t: Tensor) -> str:
+        what = t.label or (t.op.name if t.op else "constant")
+        return f"{what} ({self.ids[t]})"
+
+    def compare(self, correct_grads: dict[Tensor, np.ndarray | None]) -> dict[str, Any]:
+        differs = []
+        for t in self.nodes:
+            good, bad = correct_grads[t], t.grad
+            if (good is None) != (bad is None) or (
+                good is not None and (good.shape != bad.shape or not np.array_equal(good, bad, equal_nan=True))):
+                differs.append(self.ids[t])
+        return {"correct": {self.ids[t]: encode_array(correct_grads[t]) for t in self.nodes}, "differs": differs}
+
+
+def nonfinite_words(a: np.ndarray) -> str:
+    kinds = [w for w, present in (("NaN", np.isnan(a).any()), ("inf", np.isposinf(a).any()),
+                                  ("-inf", np.isneginf(a).any())) if present]
+    return " and ".join(kinds) or "finite"
+
+
+def gradcheck_section(root: Tensor, seed: np.ndarray, nodes: list[Tensor], ids: dict[Tensor, str]) -> dict[str, Any]:
+    """Finite differences for every leaf element, within a budget of forward replays."""
+    max_elements = max(1, min(GRADCHECK_MAX_ELEMENTS, GRADCHECK_BUDGET // max(len(nodes), 1)))
+    result = gradcheck(root, seed, eps=GRADCHECK_EPS, max_elements=max_elements)
+    skipped = None
+    if result.elements_checked < result.elements_total:
+        skipped = (f"checked {result.elements_checked} of {result.elements_total} leaf entries "
+                   f"(evenly spaced) to bound the work")
+    return {
+        "eps": GRADCHECK_EPS,
+        "leaves": {
+            ids[c.leaf]: {
+                "numeric": encode_array(c.numeric),
+                "analytic": encode_array(c.analytic),
+                "max_rel_error": encode_scalar(c.max_rel_error),
+                "passed": c.passed,
+                "sweep": [{"eps": h, "max_rel_error": encode_scalar(e)} for h, e in c.sweep],
+            }
+            for c in result.leaves
+        },
+        "skipped": skipped,
+    }

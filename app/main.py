@@ -1,0 +1,43 @@
+"""The ASGI app: `app.main:app`."""
+
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from app import api, pages
+from app.errors import install_error_handlers
+from app.middleware import BodyLimit, SecurityHeaders
+from app.pages import ROOT
+from app.sandbox import Sandbox
+from app.settings import settings
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI):
+    app.state.sandbox = Sandbox(workers=settings.sandbox_workers, timeout_s=settings.eval_timeout_s,
+                                memory_bytes=settings.eval_memory_bytes)
+    try:
+        yield
+    finally:
+        app.state.sandbox.close()
+
+
+app = FastAPI(
+    title="chainrule",
+    summary="Computation graphs for reverse-mode automatic differentiation, with every gradient explained.",
+    version="0.1.0",
+    lifespan=lifespan,
+)
+install_error_handlers(app)
+app.add_middleware(BodyLimit)
+app.add_middleware(SecurityHeaders)
+app.include_router(api.router)
+app.include_router(pages.router)
+app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
+
+
+@app.get("/healthz", tags=["health"])
+def healthz() -> dict[str, str]:
+    """Liveness: answers while the server can take requests."""
+    return {"status": "ok"}

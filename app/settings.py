@@ -1,0 +1,24 @@
+"""Settings, in one place, from environment variables (each is documented in the README)."""
+
+import os
+from dataclasses import dataclass, fields
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(f"CHAINRULE_{name.upper()}", default)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """`CHAINRULE_<NAME>` overrides each field, e.g. CHAINRULE_EVAL_TIMEOUT_S=10."""
+
+    sandbox_workers: int = 2
+    eval_timeout_s: float = 5.0
+    eval_memory_bytes: int = 1024**3
+
+    @classmethod
+    def from_env(cls) -> "Settings":
+        return cls(**{f.name: f.type(_env(f.name, str(f.default))) for f in fields(cls)})
+
+
+settings = Settings.from_env()
