@@ -1,0 +1,310 @@
+"""The REST API through HTTP: every field of the graph record on the gallery, bug modes, errors."""
+
+import math
+
+import pytest
+
+from app.examples import EXAMPLES, EXAMPLES_BY_ID
+from app.schemas import ErrorResponse, GraphResponse
+
+REQUIRED_EXAMPLES = {"diamond", "neuron", "square", "x-times-x", "a-plus-a", "shared-reference", "broadcast-row",
+                     "broadcast-column", "log-sigmoid", "cross-entropy", "mlp"}
+
+
+def post_graph(client, source, **options):
+    response = client.post("/api/graph", json={"source": source, **options})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def by_label(graph):
+    return {n["label"]: n for n in graph["nodes"] if n["label"]}
+
+
+def as_float(value):
+    return {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}.get(value, value) if isinstance(value, str) else value
+
+
+def flat(value):
+    if isinstance(value, list):
+        return [x for v in value for x in flat(v)]
+    return [as_float(value)]
+
+
+def close(a, b, tol=1e-9):
+    fa, fb = flat(a), flat(b)
+    return len(fa) == len(fb) and all(math.isclose(x, y, rel_tol=tol, abs_tol=tol) for x, y in zip(fa, fb))
+
+
+def add(a, b):
+    if isinstance(a, list):
+        return [add(x, y) for x, y in zip(a, b)]
+    return a + b
+
+
+@pytest.fixture(scope="module", params=[e.id for e in EXAMPLES])
+def example_graph(request, client):
+    return post_graph(client, EXAMPLES_BY_ID[request.param].source, gradcheck=True)
+
+
+def test_gallery_lists_the_classroom_examples(client):
+    examples = client.get("/api/examples").json()
+    assert REQUIRED_EXAMPLES <= {e["id"] for e in examples}
+    assert all(e["title"] and e["source"] and e["note"] for e in examples)
+
+
+def test_response_matches_the_declared_schema(example_graph):
+    GraphResponse.model_validate(example_graph)
+
+
+def test_ids_follow_topological_order(example_graph):
+    ids = [n["id"] for n in example_graph["nodes"]]
+    assert ids == [f"n{i}" for i in range(len(ids))] == example_graph["forward_order"]
+    position = {node_id: i for i, node_id in enumerate(ids)}
+    for edge in example_graph["edges"]:
+        assert position[edge["source"]] < position[edge["target"]]
+
+
+def test_backward_steps_are_a_reverse_topological_order(example_graph):
+    fired = [s["node"] for s in example_graph["backward_steps"]]
+    assert fired[0] == example_graph["root"]
+    assert len(set(fired)) == len(fired)
+    when = {node_id: i for i, node_id in enumerate(fired)}
+    for edge in example_graph["edges"]:
+        if edge["source"] in when and edge["target"] in when:
+            assert when[edge["target"]] < when[edge["source"]], edge
+
+
+def test_contributions_sum_to_each_gradient(example_graph):
+    received = {}
+    for step in example_graph["backward_steps"]:
+        for event in step["events"]:
+            received.setdefault(event["to"], []).append(event["contribution"])
+    for node in example_graph["nodes"]:
+        if node["id"] == example_graph["root"] or node["grad"] is None:
+            continue
+        total = received[node["id"]][0]
+        for c in received[node["id"]][1:]:
+            total = add(total, c)
+        assert close(total, node["grad"]), node["id"]
+
+
+def test_sum_flag_is_exactly_on_nodes_with_several_contributions(example_graph):
+    counts = {}
+    for step in example_graph["backward_steps"]:
+        for event in step["events"]:
+            counts[event["to"]] = counts.get(event["to"], 0) + 1
+            assert event["accumulated"] == (counts[event["to"]] > 1)
+    for node in example_graph["nodes"]:
+        assert ("sum" in node["flags"]) == (counts.get(node["id"], 0) >= 2), node["id"]
+        if node["grad"] is not None and node["id"] != example_graph["root"]:
+            differentiable_uses = sum(1 for e in example_graph["edges"]
+                                      if e["source"] == node["id"] and e["contribution"] is not None)
+            assert counts[node["id"]] == differentiable_uses
+
+
+def test_edges_carry_what_backward_sent(example_graph):
+    sent = {e["edge"]: e["contribution"] for s in example_graph["backward_steps"] for e in s["events"]}
+    for edge in example_graph["edges"]:
+        assert edge["contribution"] == sent.get(edge["id"])
+
+
+def test_path_values_sum_to_leaf_gradients(example_graph):
+    leaves = {n["id"]: n for n in example_graph["nodes"] if n["kind"] == "leaf"}
+    assert set(example_graph["paths"]) == set(leaves)
+    for leaf_id, paths in example_graph["paths"].items():
+        assert int(paths["count"]) == len(paths["shown"]) + int(paths["left_out"])
+        if paths["truncated"] or leaves[leaf_id]["grad"] is None:
+            continue
+        total = paths["shown"][0]["value"]
+        for p in paths["shown"][1:]:
+            total = add(total, p["value"])
+        assert close(total, leaves[leaf_id]["grad"], 1e-7), leaf_id
+        for p in paths["shown"]:
+            assert p["nodes"][0] == leaf_id and p["nodes"][-1] == example_graph["root"]
+
+
+def test_gradcheck_passes_on_the_gallery(example_graph):
+    checks = example_graph["gradcheck"]["leaves"]
+    assert checks and all(c["passed"] for c in checks.values())
+    for c in checks.values():
+        assert [p["eps"] for p in c["sweep"]][:2] == [0.1, 0.01]
+
+
+def test_layout_has_every_node_and_edge(example_graph):
+    layout = example_graph["layout"]
+    assert set(layout["nodes"]) == {n["id"] for n in example_graph["nodes"]}
+    assert set(layout["edges"]) == {e["id"] for e in example_graph["edges"]}
+    for box in layout["nodes"].values():
+        assert 0 <= box["x"] <= layout["width"] and 0 <= box["y"] <= layout["height"]
+    for route in layout["edges"].values():
+        assert len(route["points"]) % 3 == 1
+
+
+def test_same_source_gives_byte_identical_json(client):
+    body = {"source": EXAMPLES_BY_ID["mlp"].source, "gradcheck": True}
+    first = client.post("/api/graph", json=body).content
+    assert first == client.post("/api/graph", json=body).content
+
+
+def test_diamond_numbers_in_correct_and_overwrite_mode(client):
+    source = EXAMPLES_BY_ID["diamond"].source
+    good = by_label(post_graph(client, source))
+    assert [good[k]["grad"] for k in "abc"] == [4.0, -4.0, -12.0]
+    assert good["L"]["value"] == -20.0
+    assert "sum" in good["a"]["flags"] and "sum" in good["c"]["flags"] and "sum" not in good["b"]["flags"]
+    bad = post_graph(client, source, mode="overwrite")
+    nodes = by_label(bad)
+    assert [nodes[k]["grad"] for k in "abc"] == [-6.0, -4.0, -2.0]
+    assert set(bad["compare"]["differs"]) == {nodes["a"]["id"], nodes["c"]["id"]}
+    assert bad["compare"]["correct"][nodes["a"]["id"]] == 4.0
+
+
+def test_alias_mode_shares_one_array(client):
+    source = EXAMPLES_BY_ID["shared-reference"].source
+    good = post_graph(client, source)
+    assert good["seeded_with_ones"] is True
+    nodes = by_label(good)
+    assert [nodes[k]["grad"] for k in "abcd"] == [[1, 1, 1], [2, 2, 2], [1, 1, 1], [1, 1, 1]]
+    nodes = by_label(post_graph(client, source, mode="alias"))
+    assert all(nodes[k]["grad"] == [2, 2, 2] for k in "abcd")
+
+
+def test_no_unbroadcast_is_flagged_not_a_crash(client):
+    row = post_graph(client, EXAMPLES_BY_ID["broadcast-row"].source, mode="no_unbroadcast")
+    a = by_label(row)["a"]
+    assert "shape_mismatch" in a["flags"] and a["shape"] == [3]
+    assert by_label(post_graph(client, EXAMPLES_BY_ID["broadcast-row"].source))["a"]["grad"] == [4, 4, 4]
+    column = post_graph(client, EXAMPLES_BY_ID["broadcast-column"].source, mode="no_unbroadcast")
+    a = by_label(column)["a"]
+    assert a["id"] in column["compare"]["differs"]
+    assert column["compare"]["correct"][a["id"]] == [[10], [35], [60]]
+
+
+@pytest.mark.parametrize("source, label, value, grads", [
+    ("x = 2\nw = 3\nb = 1\nL = (x*w + b)**2", "L", 49.0, {"x": 42.0, "w": 28.0, "b": 14.0}),
+    ("x = 3\nL = x*x + x", "L", 12.0, {"x": 7.0}),
+    ("a = 2\nL = (a + a) * a", "L", 8.0, {"a": 8.0}),
+])
+def test_small_classics(client, source, label, value, grads):
+    nodes = by_label(post_graph(client, source))
+    assert nodes[label]["value"] == value
+    assert {k: nodes[k]["grad"] for k in grads} == grads
+
+
+def test_same_input_twice_has_two_edges_and_two_paths(client):
+    graph = post_graph(client, "y = 3\nL = y*y")
+    y = by_label(graph)["y"]
+    assert sum(1 for e in graph["edges"] if e["source"] == y["id"]) == 2
+    assert graph["paths"][y["id"]]["count"] == "2"
+    assert y["grad"] == 6.0 and "sum" in y["flags"]
+
+
+def test_path_count_is_exact_for_two_to_the_sixty_paths(client):
+    graph = post_graph(client, "x = 1\n" + "x = x + x\n" * 60, max_paths=8, layout=False)
+    leaf = next(n for n in graph["nodes"] if n["kind"] == "leaf")
+    paths = graph["paths"][leaf["id"]]
+    assert paths["count"] == str(2**60)
+    assert paths["truncated"] and paths["left_out"] == str(2**60 - 8)
+    assert leaf["grad"] == float(2**60)
+
+
+def test_numeric_trouble_is_flagged_on_the_graph(client):
+    graph = post_graph(client, "x = 0\nL = log(x)")
+    nodes = by_label(graph)
+    assert nodes["L"]["value"] == "-inf" and "inf" in nodes["L"]["flags"]
+    assert graph["diagnostics"]["first_nonfinite_forward"] == nodes["L"]["id"]
+    assert graph["diagnostics"]["messages"]
+    nan = by_label(post_graph(client, "x = -8\nL = x ** (1/3)"))["L"]
+    assert nan["value"] == "nan" and "nan" in nan["flags"]
+
+
+def test_unused_variable_is_unconnected_with_grad_none(client):
+    graph = post_graph(client, "a = 2\nb = 5\nL = a * 3")
+    b = by_label(graph)["b"]
+    assert b["grad"] is None and "unconnected" in b["flags"]
+    assert b["id"] in graph["diagnostics"]["unconnected"]
+
+
+def test_saturated_tanh_is_flagged(client):
+    graph = post_graph(client, "x = 20\nL = tanh(x)")
+    node = by_label(graph)["L"]
+    assert "saturated" in node["flags"] and node["id"] in graph["diagnostics"]["saturated"]
+
+
+def test_root_can_be_chosen(client):
+    graph = post_graph(client, "a = 2\nb = a * 3\nc = b + a", root="b")
+    nodes = by_label(graph)
+    assert graph["root"] == nodes["b"]["id"] and nodes["a"]["grad"] == 3.0
+
+
+def test_changed_numbers_reuse_the_layout(client):
+    first = post_graph(client, "a = 2\nb = 3\nL = a*b + a")
+    second = post_graph(client, "a = 7\nb = -1\nL = a*b + a")
+    assert first["layout"] == second["layout"]
+
+
+@pytest.mark.parametrize("source, kind, line, col, end_col", [
+    ("a = 1\nb = c + a", "name", 2, 5, 6),
+    ("a = (1 +\n", "syntax", None, None, None),
+    ("a = randn(2, 3, seed=0)\nb = randn(2, 3, seed=1)\nc = a @ b", "shape", 3, 5, 10),
+    ("import os", "syntax", 1, 1, 10),
+])
+def test_errors_name_what_and_where(client, source, kind, line, col, end_col):
+    response = client.post("/api/graph", json={"source": source})
+    assert response.status_code == 422
+    error = ErrorResponse.model_validate(response.json()).error
+    assert error.kind == kind
+    if line is not None:
+        assert (error.line, error.col, error.end_col) == (line, col, end_col)
+    else:
+        assert error.line is not None and error.col is not None
+
+
+def test_matmul_shape_message_speaks_shapes(client):
+    error = client.post("/api/graph", json={"source": "a = zeros(2, 3)\nb = zeros(2, 3)\nL = a @ b"}).json()["error"]
+    assert error["message"] == "matmul shapes (2,3) @ (2,3) do not align"
+
+
+def test_source_over_the_limit_is_413(client):
+    response = client.post("/api/graph", json={"source": "a = 1\n" * 5000})
+    assert response.status_code == 413
+    assert response.json()["error"]["kind"] == "limit"
+
+
+def test_oversized_body_is_refused_before_parsing(client):
+    response = client.post("/api/graph", content=b'{"source": "' + b"1" * 400_000 + b'"}',
+                           headers={"content-type": "application/json"})
+    assert response.status_code == 413 and response.json()["error"]["kind"] == "limit"
+
+
+def test_invalid_request_uses_the_error_shape(client):
+    response = client.post("/api/graph", json={"source": "a = 1", "mode": "bogus"})
+    assert response.status_code == 422
+    assert response.json()["error"]["kind"] == "request" and "mode" in response.json()["error"]["message"]
+    assert client.get("/api/nope").json()["error"]["kind"] == "not_found"
+
+
+@pytest.mark.parametrize("fmt, media, magic", [
+    ("svg", "image/svg+xml", b"<?xml"), ("png", "image/png", b"\x89PNG"), ("dot", "text/vnd.graphviz", b"digraph"),
+])
+def test_render_formats(client, fmt, media, magic):
+    response = client.post("/api/render", json={"source": EXAMPLES_BY_ID["diamond"].source, "format": fmt})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith(media)
+    assert response.content.startswith(magic)
+
+
+def test_render_escapes_and_marks_sum_nodes(client):
+    dot = client.post("/api/render", json={"source": EXAMPLES_BY_ID["diamond"].source, "format": "dot"}).text
+    assert "Σ a" in dot and "Σ c" in dot and "Σ b" not in dot
+
+
+def test_health_docs_and_headers(client):
+    response = client.get("/healthz")
+    assert response.json() == {"status": "ok"}
+    assert response.headers["content-security-policy"] == "default-src 'self'"
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert "referrer-policy" in response.headers
+    spec = client.get("/openapi.json").json()
+    assert "/api/graph" in spec["paths"] and "GraphResponse" in spec["components"]["schemas"]
