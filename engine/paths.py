@@ -17,9 +17,6 @@ from engine.backward import reverse_topological_order
 from engine.broadcast import unbroadcast
 from engine.tensor import Tensor, as_array
 
-# A partial path's value: a float while every node so far is 0-d, else an array shaped like the node.
-Value = float | np.ndarray
-
 
 @dataclass(frozen=True)
 class Edge:
@@ -87,14 +84,19 @@ def count_paths(root: Tensor) -> dict[Tensor, int]:
 
 
 @dataclass
-class _Partial:
-    """A path from the root down to some node, as a back-pointer chain (shared, never copied)."""
+class _Beam:
+    """Partial paths root -> one node, as parallel arrays (one row per path).
 
-    value: Value
-    magnitude: float
-    edge: Edge | None  # the edge just taken (None at the root)
-    factor: float | None  # that edge's local derivative when it joins two 0-d nodes
-    parent: "_Partial | None"
+    `values[i]` is path i's gradient contribution at the node, shaped like the node; `edges[i]`
+    indexes the edge it arrived by (-1 at the root) and `parents[i]` is its row in the beam of
+    that edge's source, so a path is read back by following (edge, parent) pointers to the root.
+    Arrays rather than objects: a 5,000-node scalar graph holds hundreds of thousands of paths.
+    """
+
+    magnitudes: np.ndarray
+    values: np.ndarray
+    edges: np.ndarray
+    parents: np.ndarray
 
 
 def top_paths(root: Tensor, seed: Any = None, k: int = 64) -> dict[Tensor, PathList]:
@@ -109,6 +111,8 @@ def top_paths(root: Tensor, seed: Any = None, k: int = 64) -> dict[Tensor, PathL
     `PathList.exact` is False. Either way the values are exact and, with nothing left out,
     they sum to the gradient (by linearity of each VJP).
 
+    Each scalar edge's local derivative is computed once (its VJP applied to 1) and then
+    multiplies whole beams; a tensor edge applies the VJP once per path in the beam.
     `seed` defaults to ones shaped like the root (1.0 for a scalar root).
     """
     if k < 1:
@@ -117,79 +121,79 @@ def top_paths(root: Tensor, seed: Any = None, k: int = 64) -> dict[Tensor, PathL
         return {}
     counts = count_paths(root)
     order = [n for n in reverse_topological_order(root) if n.requires_grad]
-    seed_value = np.ones(root.data.shape) if seed is None else as_array(seed)
-    if seed_value.shape != root.data.shape:
-        raise ValueError(f"seed of shape {seed_value.shape} does not match the root's shape {root.data.shape}")
-    start = float(seed_value) if seed_value.ndim == 0 else seed_value
-    pending: dict[Tensor, list[_Partial]] = {root: [_Partial(start, _magnitude(start), None, None, None)]}
-    beams: dict[Tensor, list[_Partial]] = {}
+    start = np.ones(root.data.shape) if seed is None else as_array(seed)
+    if start.shape != root.data.shape:
+        raise ValueError(f"seed of shape {start.shape} does not match the root's shape {root.data.shape}")
+    edges: list[Edge] = []
+    factors: list[float | None] = []  # per edge: the local derivative of a 0-d -> 0-d edge, else None
+    pending: dict[Tensor, list[_Beam]] = {
+        root: [_Beam(np.array([_norm(start)]), start[None], np.array([-1]), np.array([0]))]}
+    beams: dict[Tensor, _Beam] = {}
     # all_scalar[n]: every path root -> n joins 0-d nodes only, so n's ranking is exact
     all_scalar: dict[Tensor, bool] = {root: root.data.ndim == 0}
     for node in order:
-        candidates = pending.pop(node, [])
-        # stable sort: equal magnitudes keep the (deterministic) order in which they arrived
-        candidates.sort(key=lambda p: -p.magnitude)
-        beam = beams[node] = candidates[:k]
-        if node.op is None or not beam:
-            continue
+        beam = beams[node] = _largest(pending.pop(node), k)
         targets = [(arg, t) for arg, t in enumerate(node.inputs) if t.requires_grad]
-        if not targets:
+        if node.op is None or not targets:
             continue
-        if node.data.ndim == 0 and all(t.data.ndim == 0 for _, t in targets):
-            factors = _local_factors(node)
-            for arg, target in targets:
-                all_scalar[target] = all_scalar.get(target, True) and all_scalar[node]
-                f = factors[arg]
-                edge = Edge(node, target, arg)
-                into = pending.setdefault(target, [])
-                into.extend(_Partial(p.value * f, p.magnitude * abs(f), edge, f, p) for p in beam)
-            continue
+        scalar = node.data.ndim == 0 and all(t.data.ndim == 0 for _, t in targets)
         inputs = [t.data for t in node.inputs]
-        per_partial = [node.op.vjp(np.asarray(p.value), node.data, *inputs, **node.params) for p in beam]
+        if scalar:
+            local = [0.0 if c is None else float(c) for c in node.op.vjp(np.ones(()), node.data, *inputs, **node.params)]
+        else:
+            per_path = [node.op.vjp(v, node.data, *inputs, **node.params) for v in beam.values]
+        rows = np.arange(len(beam.magnitudes))
         for arg, target in targets:
-            all_scalar[target] = False
-            edge = Edge(node, target, arg)
-            into = pending.setdefault(target, [])
-            for p, contributions in zip(beam, per_partial):
-                c = _edge_value(contributions[arg], target)
-                into.append(_Partial(c, _magnitude(c), edge, None, p))
-    leaves = [n for n in reversed(order) if n.op is None]
-    return {leaf: _path_list(leaf, beams.get(leaf, []), counts[leaf], all_scalar.get(leaf, True)) for leaf in leaves}
+            all_scalar[target] = scalar and all_scalar[node] and all_scalar.get(target, True)
+            edges.append(Edge(node, target, arg))
+            if scalar:
+                f = local[arg]
+                factors.append(f)
+                values, magnitudes = beam.values * f, beam.magnitudes * abs(f)
+            else:
+                factors.append(None)
+                values = np.stack([_edge_value(c[arg], target) for c in per_path])
+                magnitudes = np.sqrt(np.sum(values.reshape(len(rows), -1) ** 2, axis=1))
+            pending.setdefault(target, []).append(_Beam(magnitudes, values, np.full(len(rows), len(edges) - 1), rows))
+    pointers = {node: (beam.edges.tolist(), beam.parents.tolist()) for node, beam in beams.items()}
+    return {
+        leaf: _path_list(leaf, beams[leaf], pointers, edges, factors, counts[leaf], all_scalar[leaf])
+        for leaf in reversed(order) if leaf.op is None
+    }
 
 
-def _local_factors(node: Tensor) -> list[float]:
-    """d node / d input for each argument of a 0-d node with 0-d inputs: its VJP applied to 1."""
-    contributions = node.op.vjp(np.ones(()), node.data, *[t.data for t in node.inputs], **node.params)
-    return [0.0 if c is None else float(c) for c in contributions]
+def _largest(candidates: list[_Beam], k: int) -> _Beam:
+    """The k largest rows of several beams, largest first; a stable sort keeps ties in arrival order."""
+    if len(candidates) == 1:
+        merged = candidates[0]
+    else:
+        merged = _Beam(*(np.concatenate(parts) for parts in zip(*(
+            (b.magnitudes, b.values, b.edges, b.parents) for b in candidates))))
+    keep = np.argsort(-merged.magnitudes, kind="stable")[:k]
+    return _Beam(merged.magnitudes[keep], merged.values[keep], merged.edges[keep], merged.parents[keep])
 
 
-def _edge_value(contribution: np.ndarray | None, target: Tensor) -> Value:
+def _edge_value(contribution: np.ndarray | None, target: Tensor) -> np.ndarray:
     """One argument's VJP contribution summed back to the input's shape (zero when the op sends none)."""
     if contribution is None:
-        c = np.zeros(target.data.shape)
-    else:
-        c = unbroadcast(as_array(contribution), target.data.shape)
-    return float(c) if c.ndim == 0 else c
+        return np.zeros(target.data.shape)
+    return unbroadcast(as_array(contribution), target.data.shape)
 
 
-def _magnitude(value: Value) -> float:
-    if isinstance(value, float):
-        return abs(value)
+def _norm(value: np.ndarray) -> float:
     return float(np.sqrt(np.sum(value * value)))
 
 
-def _path_list(leaf: Tensor, beam: list[_Partial], total: int, exact: bool) -> PathList:
+def _path_list(leaf: Tensor, beam: _Beam, pointers: dict[Tensor, tuple[list[int], list[int]]],
+               edges: list[Edge], factors: list[float | None], total: int, exact: bool) -> PathList:
     paths = []
-    for partial in beam:
-        nodes, edges, factors = [leaf], [], []
-        p = partial
-        while p.edge is not None:
-            edges.append(p.edge)
-            factors.append(p.factor)
-            nodes.append(p.edge.source)
-            p = p.parent
+    for row in range(len(beam.magnitudes)):
+        node, i, taken = leaf, row, []
+        while (e := pointers[node][0][i]) >= 0:
+            taken.append(e)
+            i, node = pointers[node][1][i], edges[e].source
+        local = [factors[e] for e in taken]
         paths.append(Path(
-            tuple(nodes), tuple(edges),
-            None if any(f is None for f in factors) else tuple(factors),
-            as_array(partial.value), partial.magnitude))
+            (leaf, *(edges[e].source for e in taken)), tuple(edges[e] for e in taken),
+            None if None in local else tuple(local), beam.values[row].copy(), float(beam.magnitudes[row])))
     return PathList(leaf, paths, total, total - len(paths), exact)
