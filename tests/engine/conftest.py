@@ -32,14 +32,14 @@ TORCH_OPS = {
     # amax, not max: like ours it splits the gradient evenly between tied maxima
     "max": lambda x, axis=None, keepdims=False: torch.amax(x, dim=_dims(x, axis), keepdim=keepdims),
     "reshape": lambda x, shape=(): torch.reshape(x, shape),
-    "transpose": lambda x, axes=None: x.permute(*(reversed(range(x.ndim)) if axes is None else axes)),
+    "transpose": lambda x, axes=None: x.permute(tuple(reversed(range(x.ndim))) if axes is None else tuple(axes)),
     "softmax": lambda x, axis=-1: torch.softmax(x, dim=axis),
     "log_softmax": lambda x, axis=-1: torch.log_softmax(x, dim=axis),
     "cross_entropy": lambda logits, targets: F.cross_entropy(logits, targets.long()),
 }
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def torch_ops() -> dict:
     return TORCH_OPS
 
@@ -57,6 +57,6 @@ def assert_close_to_torch(ours: np.ndarray, theirs: torch.Tensor, rtol: float = 
     np.testing.assert_allclose(ours, expected, rtol=rtol, atol=rtol * 1e-3 * scale)
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def close_to_torch():
     return assert_close_to_torch
