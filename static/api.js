@@ -1,0 +1,61 @@
+// Talking to the API: the only module that knows its URLs and its error shape.
+
+/** An API error: {kind, message, line, col, end_col} as the server sends it, plus the HTTP status. */
+export class ApiError extends Error {
+  constructor({ kind, message, line = null, col = null, end_col = null }, status) {
+    super(message);
+    this.kind = kind;
+    this.line = line;
+    this.col = col;
+    this.endCol = end_col;
+    this.status = status;
+  }
+}
+
+async function request(method, url, body, as = "json") {
+  let response;
+  try {
+    response = await fetch(url, {
+      method,
+      headers: body === undefined ? {} : { "Content-Type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch (err) {
+    throw new ApiError({ kind: "network", message: `the server did not answer (${err.message})` }, 0);
+  }
+  if (!response.ok) {
+    let payload = null;
+    try {
+      payload = await response.json();
+    } catch {
+      payload = null;
+    }
+    if (payload && payload.error && typeof payload.error.message === "string") {
+      throw new ApiError(payload.error, response.status);
+    }
+    throw new ApiError({ kind: "server", message: `the server answered ${response.status} ${response.statusText}` }, response.status);
+  }
+  return as === "json" ? response.json() : response.blob();
+}
+
+/** The gallery: [{id, title, source, note}]. */
+export function fetchExamples() {
+  return request("GET", "/api/examples");
+}
+
+/**
+ * The graph for `source`, with every value, gradient and backward event.
+ * @param {{source: string, mode?: string, root?: string|null, gradcheck?: boolean, maxPaths?: number}} options
+ */
+export function fetchGraph({ source, mode = "correct", root = null, gradcheck = false, maxPaths = 8 }) {
+  return request("POST", "/api/graph", graphRequest({ source, mode, root, gradcheck, maxPaths }));
+}
+
+/** A static Graphviz drawing (svg, png or dot) as a Blob. */
+export function fetchRender({ source, mode = "correct", root = null }, format) {
+  return request("POST", "/api/render", { ...graphRequest({ source, mode, root, gradcheck: false, maxPaths: 8 }), format }, "blob");
+}
+
+function graphRequest({ source, mode, root, gradcheck, maxPaths }) {
+  return { source, root, mode, max_paths: maxPaths, gradcheck, layout: true };
+}

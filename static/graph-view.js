@@ -1,0 +1,454 @@
+// Drawing the graph: the SVG is built once per graph; stepping only toggles classes and text.
+
+import { svgEl } from "./dom.js";
+import { flatten, formatShape, formatTerm, formatValue, formatValueFull, toNumber } from "./format.js";
+import { fallbackLayout } from "./layout-fallback.js";
+import { nodeTitle, opSymbol } from "./ops.js";
+import { PanZoom } from "./pan-zoom.js";
+import { nodeName } from "./steps.js";
+
+const PAD = 6;
+const MONO_EM = 0.61; // advance of DejaVu Sans Mono, in em
+const SANS_EM = 0.64; // typical advance of DejaVu Sans Bold, in em
+const HEAT_MAX_ROWS = 8;
+const HEAT_MAX_COLS = 12;
+const UNKNOWN = "?";
+
+export class GraphView extends EventTarget {
+  constructor(svg) {
+    super();
+    this.svg = svg;
+    this.viewport = svgEl("g", { class: "viewport" }, svg);
+    this.panZoom = new PanZoom(svg, this.viewport, {
+      onClick: (target) => {
+        const nodeEl = target?.closest?.("[data-node-id]");
+        this.dispatchEvent(new CustomEvent("select", { detail: { id: nodeEl ? nodeEl.dataset.nodeId : null } }));
+      },
+      onUserChange: () => this.dispatchEvent(new CustomEvent("userview")),
+    });
+    this.nodes = new Map();
+    this.edges = new Map();
+    this.model = null;
+    this.layout = null;
+    this.minFont = 12;
+    this.selected = null;
+  }
+
+  /** Draw `model`'s graph from the API layout, or from our own when the server sent none. */
+  build(model) {
+    this.model = model;
+    this.layout = model.graph.layout ?? fallbackLayout(model.graph);
+    this.nodes.clear();
+    this.edges.clear();
+    this.selected = null;
+    this.minFont = Infinity;
+    const edgeLayer = svgEl("g", { class: "edges" });
+    const nodeLayer = svgEl("g", { class: "nodes" });
+    this.overlay = svgEl("g", { class: "overlay" });
+    const calloutLayer = svgEl("g", { class: "callouts" });
+    for (const edge of model.graph.edges) this.buildEdge(edge, edgeLayer);
+    for (const node of model.graph.nodes) this.buildNode(node, nodeLayer, calloutLayer);
+    if (!Number.isFinite(this.minFont)) this.minFont = 12;
+    this.viewport.replaceChildren(edgeLayer, nodeLayer, calloutLayer, this.overlay);
+    this.shownDirection = null;
+  }
+
+  /** The drawing's extent in graph units, with room for badges and sum callouts above the top row. */
+  get bounds() {
+    const top = 16 + 2.2 * Math.max(this.minFont, 12);
+    return { x: -12, y: -top, width: this.layout.width + 24, height: this.layout.height + top + 18 };
+  }
+
+  nodeCenter(id) {
+    const box = this.layout.nodes[id];
+    return box ? { x: box.x, y: box.y } : null;
+  }
+
+  buildEdge(edge, layer) {
+    const geometry = this.layout.edges[edge.id];
+    const g = svgEl("g", { class: "edge", "data-edge-id": edge.id, "data-source": edge.source, "data-target": edge.target }, layer);
+    const points = geometry && geometry.points.length >= 2 ? geometry.points : straightEdge(this.layout, edge);
+    const line = svgEl("path", { class: "edge-line", d: bezierPath(points) }, g);
+    const tip = geometry?.end ?? null;
+    svgEl("path", { class: "edge-head", d: arrowHead(points, tip) }, g);
+    let label = null;
+    if (edge.contribution !== null && edge.contribution !== undefined) {
+      const [x, y] = bezierMidpoint(points);
+      label = svgEl("text", { class: "edge-label", x, y: y - 5, "text-anchor": "middle" }, g, formatValue(edge.contribution));
+    }
+    this.edges.set(edge.id, { el: g, line, label, sent: false, current: false });
+  }
+
+  buildNode(node, layer, calloutLayer) {
+    const model = this.model;
+    const box = this.layout.nodes[node.id];
+    const w = box.width;
+    const h = box.height;
+    const tensor = node.shape.length > 0;
+    const g = svgEl("g", {
+      class: `node kind-${node.kind}`,
+      "data-node-id": node.id,
+      "data-label": node.label ?? "",
+      "data-kind": node.kind,
+      transform: `translate(${round(box.x - w / 2)},${round(box.y - h / 2)})`,
+    }, layer);
+    for (const flag of node.flags) g.classList.add(`flag-${flag}`);
+    if (model.differs.has(node.id)) g.classList.add("differs");
+    if (node.id === model.root) g.classList.add("root");
+    svgEl("title", {}, g, tooltip(model, node));
+    svgEl("rect", { class: "box", width: w, height: h, rx: node.kind === "op" ? Math.min(12, h / 4) : 3 }, g);
+
+    const inner = w - 2 * PAD;
+    let base = clamp((h - 2 * PAD) / 3.6, 7, tensor ? 14 : 16);
+    let heatH = tensor ? h - 2 * PAD - base * 3.6 - 4 : 0;
+    if (heatH < 14) heatH = 0;
+    const lineH = base * 1.2;
+    const top = PAD + (h - 2 * PAD - heatH - 3 * lineH) / 2;
+    const baseline = (i) => round(top + lineH * i + lineH / 2 + 0.36 * base);
+
+    // title: label or op, plus the shape of a tensor
+    const title = nodeTitle(node);
+    const shapeText = tensor ? ` ${formatShape(node.shape)}` : "";
+    const titleFont = fitFont(base * 1.05, title.length + shapeText.length, inner, SANS_EM);
+    const titleEl = svgEl("text", { class: "title", x: w / 2, y: baseline(0), "text-anchor": "middle", "font-size": round(titleFont) }, g);
+    svgEl("tspan", {}, titleEl, title);
+    if (shapeText) svgEl("tspan", { class: "shape" }, titleEl, shapeText);
+
+    // value and grad rows: key on the left, number on the right, one font size that fits every
+    // text the row will ever show, so nothing moves while stepping
+    const valueText = formatValue(node.value);
+    const gradTexts = [UNKNOWN, formatValue(node.grad), ...model.arrivals.get(node.id).map((a) => formatValue(a.event.grad_after))];
+    if (node.id === model.root && model.graph.backward_steps.length) gradTexts.push(formatValue(model.graph.backward_steps[0].grad));
+    const longestGrad = Math.max(...gradTexts.map((t) => t.length));
+    const rowFont = Math.min(
+      fitFont(base, "value ".length + valueText.length, inner, MONO_EM),
+      fitFont(base, "grad ".length + longestGrad, inner, MONO_EM),
+    );
+    const row = (i, key, role, text) => {
+      svgEl("text", { class: `key key-${role}`, x: PAD, y: baseline(i), "font-size": round(rowFont) }, g, key);
+      return svgEl("text", { class: `num num-${role}`, "data-role": role, x: w - PAD, y: baseline(i), "text-anchor": "end", "font-size": round(rowFont) }, g, text);
+    };
+    const valueEl = row(1, "value", "value", valueText);
+    const gradEl = row(2, "grad", "grad", UNKNOWN);
+    this.minFont = Math.min(this.minFont, titleFont, rowFont);
+
+    let valueHeat = null;
+    let gradHeat = null;
+    if (heatH) {
+      const heatTop = top + 3 * lineH + 4;
+      const half = (inner - 6) / 2;
+      const scale = maxAbs(flatten(node.value));
+      valueHeat = new HeatMap(g, node.shape, PAD, heatTop, half, heatH, "value");
+      valueHeat.paint(node.value, scale);
+      gradHeat = new HeatMap(g, node.shape, PAD + half + 6, heatTop, half, heatH, "grad");
+      gradHeat.gradScale = maxAbs(flatten(node.grad ?? 0));
+      gradHeat.paint(null, 1);
+    }
+
+    const badgeFont = Math.max(base * 0.8, 7);
+    this.minFont = Math.min(this.minFont, badgeFont);
+    const badges = nodeBadges(model, node);
+    let right = w - 4;
+    for (const badge of badges) {
+      const bw = badge.text.length * badgeFont * 0.68 + badgeFont * 0.9;
+      const b = svgEl("g", { class: `badge badge-${badge.kind}`, transform: `translate(${round(right - bw)},${round(-badgeFont * 0.85)})` }, g);
+      svgEl("title", {}, b, badge.title);
+      svgEl("rect", { width: round(bw), height: round(badgeFont * 1.4), rx: round(badgeFont * 0.7) }, b);
+      svgEl("text", { x: round(bw / 2), y: round(badgeFont * 1.08), "text-anchor": "middle", "font-size": round(badgeFont) }, b, badge.text);
+      right -= bw + 3;
+    }
+    if (node.kind === "op" && node.label) {
+      // the op as a small bubble on the box's top-left corner
+      const text = opSymbol(node);
+      const bw = Math.max(text.length * badgeFont * 0.68 + badgeFont * 0.9, badgeFont * 1.6);
+      const b = svgEl("g", { class: "op-bubble", transform: `translate(${round(4)},${round(-badgeFont * 0.85)})` }, g);
+      svgEl("rect", { width: round(bw), height: round(badgeFont * 1.4), rx: round(badgeFont * 0.7) }, b);
+      svgEl("text", { x: round(bw / 2), y: round(badgeFont * 1.08), "text-anchor": "middle", "font-size": round(badgeFont) }, b, text);
+    }
+    if (model.differs.has(node.id) && model.graph.compare) {
+      // the correct gradient, pinned under a node whose buggy gradient differs
+      const text = `correct: ${formatValue(model.graph.compare.correct[node.id] ?? null)}`;
+      const font = badgeFont;
+      const bw = text.length * font * MONO_EM + font;
+      const b = svgEl("g", { class: "correct-pill", transform: `translate(${round(w / 2 - bw / 2)},${round(h - font * 0.6)})` }, g);
+      svgEl("rect", { width: round(bw), height: round(font * 1.4), rx: round(font * 0.4) }, b);
+      svgEl("text", { x: round(bw / 2), y: round(font * 1.05), "text-anchor": "middle", "font-size": round(font) }, b, text);
+    }
+
+    let callout = null;
+    if ((model.expected.get(node.id) ?? 0) >= 2) {
+      const font = Math.max(base, 11);
+      const c = svgEl("g", { class: "sum-callout", transform: `translate(${round(box.x)},${round(box.y - h / 2 - badgeFont * 0.9 - 4)})` }, calloutLayer);
+      const rect = svgEl("rect", { y: round(-font * 1.5), height: round(font * 1.5), rx: 4 }, c);
+      const text = svgEl("text", { y: round(-font * 0.42), "text-anchor": "middle", "font-size": round(font) }, c);
+      callout = { el: c, rect, text, font };
+    }
+    this.nodes.set(node.id, {
+      el: g, gradEl, valueEl, valueHeat, gradHeat, callout,
+      shownGrad: UNKNOWN, shownValue: valueText, valueText, flags: "",
+    });
+  }
+
+  /** Show a step's state (from steps.js): text and classes only, touching only what changed. */
+  apply(state) {
+    const model = this.model;
+    if (this.shownDirection !== state.direction) {
+      this.svg.classList.toggle("dir-forward", state.direction === "forward");
+      this.svg.classList.toggle("dir-backward", state.direction === "backward");
+      this.shownDirection = state.direction;
+    }
+    for (const [id, rec] of this.nodes) {
+      const s = state.nodes.get(id);
+      let gradValue;
+      let gradText;
+      let valueText;
+      let flags;
+      if (state.direction === "backward") {
+        gradValue = s.grad;
+        gradText = gradValue === undefined ? UNKNOWN : formatValue(gradValue);
+        valueText = rec.valueText;
+        flags = (id === state.active ? "a" : "") + (s.summing ? "s" : "") + (s.done ? "d" : "") + (s.received ? "r" : "");
+      } else {
+        gradValue = undefined;
+        gradText = UNKNOWN;
+        valueText = s.computed ? rec.valueText : UNKNOWN;
+        flags = (id === state.active ? "a" : "") + (s.done ? "d" : "");
+      }
+      if (rec.shownGrad !== gradText) {
+        rec.gradEl.textContent = gradText;
+        rec.shownGrad = gradText;
+        rec.gradHeat?.paint(gradValue === undefined ? null : gradValue, rec.gradHeat.gradScale);
+      }
+      if (rec.shownValue !== valueText) {
+        rec.valueEl.textContent = valueText;
+        rec.shownValue = valueText;
+        rec.valueHeat?.setUnknown(valueText === UNKNOWN);
+      }
+      if (rec.flags !== flags) {
+        rec.el.classList.toggle("active", flags.includes("a"));
+        rec.el.classList.toggle("summing", flags.includes("s"));
+        rec.el.classList.toggle("done", flags.includes("d"));
+        rec.el.classList.toggle("received", flags.includes("r"));
+        rec.flags = flags;
+      }
+      if (rec.callout) rec.callout.el.classList.remove("show");
+    }
+    const current = new Set(state.direction === "backward" ? state.currentEvents.map((e) => e.edge) : state.currentEdges);
+    for (const [id, rec] of this.edges) {
+      const sent = state.sentEdges.has(id);
+      const isCurrent = current.has(id);
+      if (rec.sent !== sent) rec.el.classList.toggle("sent", (rec.sent = sent));
+      if (rec.current !== isCurrent) rec.el.classList.toggle("current", (rec.current = isCurrent));
+    }
+    if (state.direction === "backward") {
+      for (const event of state.currentEvents) {
+        if (event.accumulated) this.showSum(event, model.graph.mode);
+      }
+    }
+  }
+
+  /** "grad = 10 + (-6) = 4" above a node receiving its second or later contribution. */
+  showSum(event, mode) {
+    const rec = this.nodes.get(event.to);
+    if (!rec?.callout) return;
+    const text = mode === "overwrite"
+      ? `grad = ${formatValue(event.contribution)}   (${formatValue(event.grad_before)} overwritten!)`
+      : `grad = ${formatTerm(event.grad_before)} + ${formatTerm(event.contribution)} = ${formatValue(event.grad_after)}`;
+    const { el, rect, text: textEl, font } = rec.callout;
+    textEl.textContent = text;
+    const width = text.length * font * MONO_EM + font;
+    rect.setAttribute("x", round(-width / 2));
+    rect.setAttribute("width", round(width));
+    el.classList.add("show");
+  }
+
+  /** Briefly mark a node as having just received a contribution. */
+  flash(id) {
+    const rec = this.nodes.get(id);
+    if (!rec) return;
+    rec.el.classList.remove("arrived");
+    // restart the CSS animation: reading a layout property flushes the class removal
+    void rec.el.getBoundingClientRect();
+    rec.el.classList.add("arrived");
+  }
+
+  select(id) {
+    if (this.selected) this.nodes.get(this.selected)?.el.classList.remove("selected");
+    this.selected = id && this.nodes.has(id) ? id : null;
+    if (this.selected) this.nodes.get(this.selected).el.classList.add("selected");
+  }
+
+  edgePath(edgeId) {
+    return this.edges.get(edgeId)?.line ?? null;
+  }
+
+  nodeName(id) {
+    return nodeName(this.model, id);
+  }
+}
+
+/** A small grid of coloured cells: blue for negative, orange for positive, strength = |x| / max|x|. */
+class HeatMap {
+  constructor(parent, shape, x, y, width, height, role) {
+    const cols = shape.length ? shape[shape.length - 1] : 1;
+    const rows = shape.length > 1 ? shape.slice(0, -1).reduce((a, b) => a * b, 1) : 1;
+    this.rows = Math.min(rows, HEAT_MAX_ROWS);
+    this.cols = Math.min(cols, HEAT_MAX_COLS);
+    this.stride = cols;
+    const cell = Math.min(width / this.cols, height / this.rows);
+    const ox = x + (width - cell * this.cols) / 2;
+    const oy = y + (height - cell * this.rows) / 2;
+    this.el = svgEl("g", { class: `heat heat-${role}` }, parent);
+    svgEl("title", {}, this.el, role === "value" ? "value, as colours" : "gradient, as colours");
+    this.cells = [];
+    for (let r = 0; r < this.rows; r++) {
+      for (let c = 0; c < this.cols; c++) {
+        this.cells.push(svgEl("rect", {
+          x: round(ox + c * cell), y: round(oy + r * cell), width: round(cell * 0.92), height: round(cell * 0.92),
+        }, this.el));
+      }
+    }
+  }
+
+  paint(value, scale) {
+    if (value === null || value === undefined) {
+      this.setUnknown(true);
+      return;
+    }
+    this.setUnknown(false);
+    const entries = flatten(value);
+    let i = 0;
+    for (let r = 0; r < this.rows; r++) {
+      for (let c = 0; c < this.cols; c++) {
+        const [fill, opacity] = heatColor(toNumber(entries[r * this.stride + c]), scale);
+        this.cells[i].setAttribute("fill", fill);
+        this.cells[i].setAttribute("fill-opacity", opacity);
+        i++;
+      }
+    }
+  }
+
+  setUnknown(unknown) {
+    this.el.classList.toggle("unknown", unknown);
+  }
+}
+
+function heatColor(x, scale) {
+  if (!Number.isFinite(x)) return ["#CC79A7", 1];
+  if (scale === 0 || x === 0) return ["#888888", 0.15];
+  const t = Math.min(1, Math.abs(x) / scale);
+  return [x < 0 ? "#0072B2" : "#E69F00", round(0.2 + 0.8 * t)];
+}
+
+function maxAbs(entries) {
+  let m = 0;
+  for (const e of entries) {
+    const x = Math.abs(toNumber(e));
+    if (Number.isFinite(x) && x > m) m = x;
+  }
+  return m;
+}
+
+/** The small pills on a node's top edge, right to left. "Σ" is shown only while the node sums. */
+function nodeBadges(model, node) {
+  const badges = [];
+  if ((model.expected.get(node.id) ?? 0) >= 2) {
+    badges.push({ kind: "sum", text: "Σ", title: `gradient is the sum of ${model.expected.get(node.id)} contributions` });
+  }
+  if (model.differs.has(node.id)) badges.push({ kind: "differs", text: "≠", title: "this gradient differs from the correct one" });
+  const gc = model.graph.gradcheck?.[node.id];
+  if (gc) badges.push({ kind: gc.passed ? "pass" : "fail", text: gc.passed ? "✓ check" : "✗ check", title: `gradcheck ${gc.passed ? "passed" : "failed"}` });
+  const flagText = {
+    nan: ["nan", "a value or gradient is NaN"],
+    inf: ["inf", "a value or gradient is infinite"],
+    saturated: ["saturated", "saturated: the local derivative is almost 0"],
+    unconnected: ["None", "not connected to the root: grad is None, not 0"],
+    shape_mismatch: ["shape!", "the gradient's shape does not match the value's shape"],
+  };
+  for (const flag of node.flags) {
+    if (flag in flagText) badges.push({ kind: `flag-${flag}`, text: flagText[flag][0], title: flagText[flag][1] });
+  }
+  return badges;
+}
+
+function tooltip(model, node) {
+  const lines = [nodeName(model, node.id)];
+  if (node.op) lines.push(`op: ${node.op}`);
+  if (node.shape.length) lines.push(`shape: ${formatShape(node.shape)}`);
+  let value = formatValueFull(node.value);
+  if (value.length > 400) value = `${value.slice(0, 400)}…`;
+  lines.push(`value: ${value}`);
+  lines.push("click for details");
+  return lines.join("\n");
+}
+
+function fitFont(base, chars, width, em) {
+  return Math.max(4, Math.min(base, width / (Math.max(chars, 1) * em)));
+}
+
+function bezierPath(points) {
+  let d = `M${round(points[0][0])},${round(points[0][1])}`;
+  if ((points.length - 1) % 3 === 0) {
+    for (let i = 1; i + 2 < points.length; i += 3) {
+      d += `C${points.slice(i, i + 3).map((p) => `${round(p[0])},${round(p[1])}`).join(" ")}`;
+    }
+  } else {
+    for (const p of points.slice(1)) d += `L${round(p[0])},${round(p[1])}`;
+  }
+  return d;
+}
+
+function bezierMidpoint(points) {
+  const segments = Math.floor((points.length - 1) / 3);
+  if (segments < 1) {
+    const a = points[0];
+    const b = points[points.length - 1];
+    return [(a[0] + b[0]) / 2, (a[1] + b[1]) / 2];
+  }
+  const u = segments / 2;
+  const s = Math.min(segments - 1, Math.floor(u));
+  const t = u - s;
+  const [p0, p1, p2, p3] = points.slice(3 * s, 3 * s + 4);
+  const m = 1 - t;
+  const f = (i) => m * m * m * p0[i] + 3 * m * m * t * p1[i] + 3 * m * t * t * p2[i] + t * t * t * p3[i];
+  return [f(0), f(1)];
+}
+
+/** A filled triangle from the line's last point to the tip (or along the last segment). */
+function arrowHead(points, tip) {
+  const last = points[points.length - 1];
+  let from;
+  let to;
+  if (tip) {
+    from = last;
+    to = tip;
+  } else {
+    from = points[points.length - 2];
+    to = last;
+  }
+  let dx = to[0] - from[0];
+  let dy = to[1] - from[1];
+  const len = Math.hypot(dx, dy) || 1;
+  dx /= len;
+  dy /= len;
+  const size = tip ? Math.min(len, 10) : 9;
+  const base = [to[0] - dx * size, to[1] - dy * size];
+  const half = size * 0.4;
+  const a = [base[0] - dy * half, base[1] + dx * half];
+  const b = [base[0] + dy * half, base[1] - dx * half];
+  return `M${round(to[0])},${round(to[1])}L${round(a[0])},${round(a[1])}L${round(b[0])},${round(b[1])}Z`;
+}
+
+function straightEdge(layout, edge) {
+  const a = layout.nodes[edge.source];
+  const b = layout.nodes[edge.target];
+  return [[a.x + a.width / 2, a.y], [b.x - b.width / 2, b.y]];
+}
+
+function clamp(x, lo, hi) {
+  return Math.max(lo, Math.min(hi, x));
+}
+
+function round(x) {
+  return Math.round(x * 100) / 100;
+}

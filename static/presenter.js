@@ -1,0 +1,25 @@
+// Presenter mode: full screen when the browser allows it, editor hidden, big text, thick lines.
+
+export function isPresenting() {
+  return document.body.classList.contains("presenter");
+}
+
+/** Enter or leave presenter mode; `onChange(presenting)` runs after the layout has switched. */
+export async function setPresenter(on, onChange = () => {}) {
+  document.body.classList.toggle("presenter", on);
+  document.querySelector('[data-testid="presenter"]').setAttribute("aria-pressed", String(on));
+  if (on && !document.fullscreenElement && document.documentElement.requestFullscreen) {
+    // refused without a user gesture or in a headless browser: the layout change alone remains
+    await document.documentElement.requestFullscreen().catch(() => {});
+  } else if (!on && document.fullscreenElement) {
+    await document.exitFullscreen().catch(() => {});
+  }
+  onChange(on);
+}
+
+/** Leaving full screen (Esc) also leaves presenter mode. */
+export function watchFullscreen(onExit) {
+  document.addEventListener("fullscreenchange", () => {
+    if (!document.fullscreenElement && isPresenting()) onExit();
+  });
+}

@@ -1,0 +1,34 @@
+// The page's state in its address: /?src=...&mode=...&step=... (src percent-encoded, still readable).
+
+export const MODES = ["correct", "overwrite", "no_unbroadcast", "alias"];
+
+/** {src: string|null, mode, step: number|null, dir} from the current URL. */
+export function readUrlState(search = window.location.search) {
+  const params = new URLSearchParams(search);
+  const mode = params.get("mode");
+  const step = params.get("step");
+  const parsedStep = step !== null && /^\d+$/.test(step) ? Number(step) : null;
+  return {
+    src: params.get("src"),
+    mode: MODES.includes(mode) ? mode : "correct",
+    step: parsedStep,
+    dir: params.get("dir") === "forward" ? "forward" : "backward",
+  };
+}
+
+/** The query string for a state; `src` uses plain encodeURIComponent so `a*b` stays `a*b`. */
+export function buildQuery({ src, mode, step, dir }) {
+  const parts = [`src=${encodeURIComponent(src)}`, `mode=${encodeURIComponent(mode)}`, `step=${step}`];
+  if (dir === "forward") parts.push("dir=forward");
+  return `?${parts.join("&")}`;
+}
+
+/** Replace (not push) the address, so stepping does not flood the back button. */
+export function writeUrlState(state) {
+  const query = buildQuery(state);
+  if (window.location.search !== query) history.replaceState(null, "", `${window.location.pathname}${query}`);
+}
+
+export function permalink(state) {
+  return `${window.location.origin}${window.location.pathname}${buildQuery(state)}`;
+}
