@@ -13,6 +13,7 @@ from app.schemas import ErrorResponse, Example, GraphRequest, GraphResponse, Ren
 from app.service import compute_graph, to_json
 
 ERRORS = {
+    400: {"model": ErrorResponse, "description": "The body is not valid JSON."},
     413: {"model": ErrorResponse, "description": "The source is too large."},
     422: {"model": ErrorResponse, "description": "The program is invalid or exceeds a limit; `error` says what and where."},
 }

@@ -9,9 +9,9 @@ from app.language import ExpressionError
 
 
 def error_response(status: int, kind: str, message: str, line: int | None = None, col: int | None = None,
-                   end_col: int | None = None) -> JSONResponse:
+                   end_col: int | None = None, headers: dict[str, str] | None = None) -> JSONResponse:
     body = {"kind": kind, "message": message, "line": line, "col": col, "end_col": end_col}
-    return JSONResponse({"error": body}, status_code=status)
+    return JSONResponse({"error": body}, status_code=status, headers=headers)
 
 
 def describe_validation(exc: RequestValidationError) -> str:
@@ -34,4 +34,4 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
         kind = {404: "not_found", 405: "method_not_allowed", 413: "limit"}.get(exc.status_code, "request")
-        return error_response(exc.status_code, kind, str(exc.detail))
+        return error_response(exc.status_code, kind, str(exc.detail), headers=exc.headers)

@@ -86,7 +86,7 @@ class GraphWriter:
 
     def write(self, correct_grads: dict[Tensor, np.ndarray | None], paths: dict, check: dict | None) -> dict[str, Any]:
         record, ids = self.record, self.ids
-        report = diagnose(record, self.nodes, self.program.leaves)
+        report = diagnose(record, self.program.leaves)
         saturated = {ids[s.node] for s in report.saturated if s.saturated}
         return {
             "root": ids[record.root],

@@ -23,21 +23,27 @@ async def lifespan(app: FastAPI):
         app.state.sandbox.close()
 
 
-app = FastAPI(
-    title="chainrule",
-    summary="Computation graphs for reverse-mode automatic differentiation, with every gradient explained.",
-    version="0.1.0",
-    lifespan=lifespan,
-)
-install_error_handlers(app)
-app.add_middleware(BodyLimit)
-app.add_middleware(SecurityHeaders)
-app.include_router(api.router)
-app.include_router(pages.router)
-app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
-
-
-@app.get("/healthz", tags=["health"])
 def healthz() -> dict[str, str]:
     """Liveness: answers while the server can take requests."""
     return {"status": "ok"}
+
+
+def create_app() -> FastAPI:
+    """A new app with its own sandbox (started by its lifespan); the server uses `app` below."""
+    new = FastAPI(
+        title="chainrule",
+        summary="Computation graphs for reverse-mode automatic differentiation, with every gradient explained.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    install_error_handlers(new)
+    new.add_middleware(BodyLimit)
+    new.add_middleware(SecurityHeaders)
+    new.include_router(api.router)
+    new.include_router(pages.router)
+    new.add_api_route("/healthz", healthz, methods=["GET"], tags=["health"])
+    new.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
+    return new
+
+
+app = create_app()

@@ -75,7 +75,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=30)
     args = parser.parse_args()
     cases = [(e.id, e.source) for e in EXAMPLES] + [(f"generated-{n}", generated(n)) for n in (100, 1000, 5000)]
-    with running_server() as base, httpx.Client(base_url=base, timeout=60) as client:
+    with running_server() as (base, _), httpx.Client(base_url=base, timeout=60) as client:
         print(f"{'graph':<20}{'nodes':>6}{'first':>9}{'p50':>9}{'nudged':>9}   in-process: eval / layout(cold) / json")
         for name, source in cases:
             big = name.startswith("generated")

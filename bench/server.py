@@ -20,8 +20,8 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_server(workers: int = 1, startup_s: float = 30.0) -> Iterator[str]:
-    """Start `python -m app serve` and yield its base URL; stop it on exit."""
+def running_server(workers: int = 1, startup_s: float = 30.0) -> Iterator[tuple[str, int]]:
+    """Start `python -m app serve` and yield its base URL and process id; stop it on exit."""
     port = free_port()
     process = subprocess.Popen([sys.executable, "-m", "app", "serve", "--host", "127.0.0.1", "--port", str(port),
                                 "--workers", str(workers)], cwd=ROOT, stdout=subprocess.DEVNULL,
@@ -38,7 +38,7 @@ def running_server(workers: int = 1, startup_s: float = 30.0) -> Iterator[str]:
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"server did not start (exit code {process.poll()})")
             time.sleep(0.1)
-        yield base
+        yield base, process.pid
     finally:
         process.terminate()
         try:
