@@ -23,21 +23,22 @@ def topological_order(root: Tensor) -> list[Tensor]:
     """Every node reachable from `root`, inputs before consumers.
 
     Iterative DFS post-order visiting inputs in argument order (no recursion, so a 100,000-node
-    chain works); the order is the same on every run for the same graph.
+    chain works); the order is the same on every run for the same graph. Each stack entry holds
+    a node and an iterator over its inputs, so a node is finished when its iterator runs out.
     """
     order: list[Tensor] = []
-    visited: set[int] = set()
-    stack: list[tuple[Tensor, bool]] = [(root, False)]
+    visited: set[Tensor] = {root}
+    stack = [(root, iter(root.inputs))]
     while stack:
-        node, expanded = stack.pop()
-        if expanded:
+        node, inputs = stack[-1]
+        for t in inputs:
+            if t not in visited:
+                visited.add(t)
+                stack.append((t, iter(t.inputs)))
+                break
+        else:
+            stack.pop()
             order.append(node)
-            continue
-        if id(node) in visited:
-            continue
-        visited.add(id(node))
-        stack.append((node, True))
-        stack.extend((t, False) for t in reversed(node.inputs) if id(t) not in visited)
     return order
 
 

@@ -168,13 +168,13 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 
 def _log_softmax(x: np.ndarray, axis: int) -> np.ndarray:
     # x - log(sum(e^x)), with the max subtracted first so e^x cannot overflow
-    shifted = x - np.max(x, axis=axis, keepdims=True)
-    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+    shifted = x - x.max(axis=axis, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
 
 
 def _softmax(x: np.ndarray, axis: int) -> np.ndarray:
-    e = np.exp(x - np.max(x, axis=axis, keepdims=True))
-    return e / np.sum(e, axis=axis, keepdims=True)
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
 
 
 def _expand_reduced(g: np.ndarray, x: np.ndarray, axis: Any, keepdims: bool) -> np.ndarray:
@@ -223,7 +223,7 @@ def _matmul_vjp(g, out, a, b):
 
 def _cross_entropy(logits, targets):
     classes = _class_indices(targets, logits.shape[1])
-    return np.asarray(-np.mean(_log_softmax(logits, 1)[np.arange(len(classes)), classes]))
+    return np.asarray(-_log_softmax(logits, 1)[np.arange(len(classes)), classes].mean())
 
 
 def _cross_entropy_vjp(g, out, logits, targets):
@@ -235,6 +235,11 @@ def _cross_entropy_vjp(g, out, logits, targets):
 
 
 def _class_indices(targets: np.ndarray, classes: int) -> np.ndarray:
+    # fast path for valid targets (NaN fails both comparisons, so it takes the checks below)
+    if targets.size == 0 or (targets.min() >= 0 and targets.max() < classes):
+        indices = targets.astype(np.intp)
+        if (indices == targets).all():
+            return indices
     if not np.all(np.isfinite(targets)) or np.any(targets != np.round(targets)):
         raise DomainError("cross_entropy targets must be whole numbers (class indices)")
     if targets.size and (targets.min() < 0 or targets.max() >= classes):

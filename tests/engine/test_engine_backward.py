@@ -212,3 +212,36 @@ def test_a_hundred_thousand_node_chain():
     y.backward()
     assert len(topological_order(y)) == 100_001
     assert float(x.grad) == 1.0
+
+
+def recursive_topological_order(root):
+    """The textbook recursive DFS post-order, inputs in argument order: the reference for small graphs."""
+    order, seen = [], set()
+
+    def visit(node):
+        if node not in seen:
+            seen.add(node)
+            for t in node.inputs:
+                visit(t)
+            order.append(node)
+
+    visit(root)
+    return order
+
+
+@pytest.mark.parametrize("make", GRAPHS)
+def test_topological_order_is_the_dfs_post_order(make):
+    root, _ = make()
+    assert topological_order(root) == recursive_topological_order(root)
+
+
+def test_topological_order_of_a_dag_with_shared_nodes():
+    rng = np.random.default_rng(0)
+    nodes = [Tensor(float(i), requires_grad=True) for i in range(4)]
+    for _ in range(200):
+        i, j = rng.integers(0, len(nodes), 2)
+        nodes.append(nodes[i] * nodes[j] if rng.integers(2) else nodes[i] + nodes[j])
+    order = topological_order(nodes[-1])
+    assert order == recursive_topological_order(nodes[-1])
+    position = {n: k for k, n in enumerate(order)}
+    assert all(position[t] < position[n] for n in order for t in n.inputs)
