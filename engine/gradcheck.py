@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from engine.backward import topological_order
+from engine.backward import backward, topological_order
 from engine.ops import OPS
 from engine.tensor import Tensor, apply, as_array
 
@@ -30,7 +30,8 @@ class LeafCheck:
     """The comparison for one leaf.
 
     `numeric` holds the finite difference at the `checked` flat indices and NaN elsewhere (the
-    element budget may leave entries unchecked). `sweep` pairs each epsilon with the largest
+    element budget may leave entries unchecked). `analytic` is None when backward sent the leaf
+    no gradient; it is then compared as zeros. `sweep` pairs each epsilon with the largest
     relative error over at most `sweep_elements` entries.
     """
 
@@ -125,8 +126,8 @@ def gradcheck(root: Tensor, seed: Any = None, eps: float = 1e-6, max_elements: i
             numeric.flat[i] = numeric_at(leaf, i, eps)
         rel, abs_err, ok = _compare(a, numeric, leaf, indices, rtol, atol)
         sweep = []
+        sample = _spread(leaf.data.size, sweep_elements)
         for h in SWEEP_EPSILONS:
-            sample = _spread(leaf.data.size, sweep_elements)
             n = np.full(leaf.data.shape, np.nan)
             for i in sample:
                 n.flat[i] = numeric_at(leaf, i, h)
@@ -139,8 +140,6 @@ def gradcheck(root: Tensor, seed: Any = None, eps: float = 1e-6, max_elements: i
 
 def _analytic_gradients(root: Tensor, seed: np.ndarray, order: list[Tensor], mode: str) -> dict[Tensor, np.ndarray]:
     """Run backward and read the leaves' gradients, restoring every `.grad` afterwards."""
-    from engine.backward import backward
-
     saved = {n: n.grad for n in order}
     for n in order:
         n.grad = None
