@@ -1,0 +1,49 @@
+"""What one program's graph may hold, checked from shapes before NumPy allocates anything."""
+
+from math import prod
+
+from app.language.errors import ExpressionError, Span
+from app.limits import MAX_GRAPH_NODES, MAX_MATMUL_FLOPS, MAX_NDIM, MAX_TENSOR_ELEMENTS, MAX_TOTAL_ELEMENTS
+from engine.ops import Shape, fmt_shape
+
+
+class Budget:
+    """Counts the tensors a program creates and the elements they hold."""
+
+    def __init__(self) -> None:
+        self.nodes = 0
+        self.elements = 0
+
+    def check(self, shape: Shape, span: Span) -> None:
+        """Raise a limit error if one more tensor of `shape` would not fit."""
+        if len(shape) > MAX_NDIM:
+            raise ExpressionError.at("limit", f"a value with {len(shape)} dimensions; at most {MAX_NDIM} are allowed",
+                                     span)
+        size = prod(shape)
+        if size == 0:
+            # no op has anything to teach about empty values, and several (max, softmax) have no answer
+            raise ExpressionError.at("shape", f"shape {fmt_shape(shape)} is empty: every value needs at least one "
+                                              "element", span)
+        if size > MAX_TENSOR_ELEMENTS:
+            raise ExpressionError.at("limit", f"shape {fmt_shape(shape)} has {size:,} elements; "
+                                              f"at most {MAX_TENSOR_ELEMENTS:,} are allowed in one value", span)
+        if self.elements + size > MAX_TOTAL_ELEMENTS:
+            raise ExpressionError.at("limit", f"the program's values would hold {self.elements + size:,} elements "
+                                              f"in all; at most {MAX_TOTAL_ELEMENTS:,} are allowed", span)
+        if self.nodes + 1 > MAX_GRAPH_NODES:
+            raise ExpressionError.at("limit", f"the program creates more than {MAX_GRAPH_NODES:,} values "
+                                              "(graph nodes)", span)
+
+    def spend(self, shape: Shape, span: Span) -> None:
+        """Check, then count one more tensor of `shape`."""
+        self.check(shape, span)
+        self.nodes += 1
+        self.elements += prod(shape)
+
+    @staticmethod
+    def check_matmul(a: Shape, b: Shape, out: Shape, span: Span) -> None:
+        # every output element is a dot product over the shared inner size
+        flops = prod(out) * a[-1]
+        if flops > MAX_MATMUL_FLOPS:
+            raise ExpressionError.at("limit", f"matmul {fmt_shape(a)} @ {fmt_shape(b)} needs {flops:,} "
+                                              f"multiply-adds; at most {MAX_MATMUL_FLOPS:,} are allowed", span)
