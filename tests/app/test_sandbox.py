@@ -1,0 +1,146 @@
+"""The sandbox: results and exceptions cross the process boundary intact; slow, greedy and crashing
+calls are stopped and their workers replaced; many threads can call at once."""
+
+import os
+import signal
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+
+from app.language import ExpressionError, parse_program
+from app.sandbox import Sandbox, SandboxTimeout
+
+TIMEOUT_S = 1.0
+MEMORY_BYTES = 256 << 20
+
+
+# Functions run in the workers: top level, so they pickle by reference.
+
+def add(a, b):
+    return a + b
+
+
+def root_value(source):
+    return parse_program(source).root.data
+
+
+def fail(message):
+    raise ValueError(message)
+
+
+def spin():
+    while True:
+        pass
+
+
+def sleep_long():
+    time.sleep(60)
+
+
+def slow_numpy():
+    a = np.ones((2000, 2000))
+    while True:
+        a = a @ a / 2000
+
+
+def allocate_10_gb():
+    return np.ones(10 * 1024**3 // 8).sum()
+
+
+def die():
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def unpicklable():
+    return threading.Lock()
+
+
+def worker_pid():
+    return os.getpid()
+
+
+@pytest.fixture(scope="module")
+def box():
+    sandbox = Sandbox(workers=2, timeout_s=TIMEOUT_S, memory_bytes=MEMORY_BYTES)
+    yield sandbox
+    sandbox.close()
+
+
+def test_result_round_trip(box):
+    assert box.run(add, 2, 3) == 5
+    np.testing.assert_array_equal(box.run(add, np.arange(3.0), 1), [1, 2, 3])
+    assert box.run(root_value, "a = 2; b = 3; L = a*b + a") == 8
+
+
+def test_expression_error_comes_back_intact(box):
+    with pytest.raises(ExpressionError) as info:
+        box.run(root_value, "a = 1\nb = c + a")
+    assert type(info.value) is ExpressionError
+    assert info.value.to_dict() == {"kind": "name", "message": "name 'c' is not defined", "line": 2, "col": 5,
+                                    "end_col": 6}
+    assert info.value.status == 422
+
+
+def test_other_exceptions_come_back_too(box):
+    with pytest.raises(ValueError, match="from the worker"):
+        box.run(fail, "from the worker")
+    with pytest.raises(RuntimeError, match="could not send back"):
+        box.run(unpicklable)
+    assert box.run(add, 1, 1) == 2
+
+
+@pytest.mark.parametrize("fn", [spin, sleep_long, slow_numpy])
+def test_a_call_that_never_ends_is_killed_and_the_pool_recovers(box, fn):
+    pids = {box.run(worker_pid) for _ in range(8)}
+    start = time.perf_counter()
+    with pytest.raises(SandboxTimeout) as info:
+        box.run(fn)
+    assert time.perf_counter() - start < TIMEOUT_S + 1
+    assert info.value.to_dict()["kind"] == "limit" and info.value.status == 422
+    assert info.value.message == "evaluation took longer than 1 s"
+    assert box.run(add, 1, 2) == 3
+    assert len(pids | {box.run(worker_pid) for _ in range(8)}) > len(pids)  # the killed worker was replaced
+
+
+def test_a_call_that_needs_too_much_memory_gets_a_limit_error(box):
+    with pytest.raises(ExpressionError) as info:
+        box.run(allocate_10_gb)
+    assert (info.value.kind, info.value.message) == ("limit", "evaluation needed more than 256 MiB")
+    assert box.run(add, 1, 2) == 3
+
+
+def test_a_worker_that_dies_is_replaced(box):
+    start = time.perf_counter()
+    with pytest.raises(ExpressionError) as info:
+        box.run(die)
+    assert time.perf_counter() - start < TIMEOUT_S
+    assert info.value.kind == "limit" and "killed by SIGKILL" in info.value.message
+    assert [box.run(add, i, 1) for i in range(4)] == [1, 2, 3, 4]
+
+
+def test_many_threads_at_once(box):
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        results = list(pool.map(lambda i: box.run(add, i, i), range(400)))
+    assert results == [2 * i for i in range(400)]
+
+
+def test_a_timeout_in_one_thread_does_not_disturb_the_others(box):
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        slow = pool.submit(box.run, spin)
+        fast = [pool.submit(box.run, root_value, f"x = {i}\ny = x * x") for i in range(100)]
+        assert [f.result() for f in fast] == [i * i for i in range(100)]
+        with pytest.raises(SandboxTimeout):
+            slow.result()
+
+
+def test_close_stops_the_workers():
+    sandbox = Sandbox(workers=2, timeout_s=TIMEOUT_S, memory_bytes=MEMORY_BYTES)
+    processes = [w.process for w in list(sandbox.idle.queue)]
+    assert sandbox.run(add, 1, 2) == 3
+    sandbox.close()
+    assert not any(p.is_alive() for p in processes)
+    with pytest.raises(RuntimeError, match="closed"):
+        sandbox.run(add, 1, 2)
