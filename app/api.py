@@ -10,7 +10,7 @@ from app.layout import LayoutUnavailable
 from app.render import MEDIA_TYPES, render
 from app.sandbox import Sandbox
 from app.schemas import ErrorResponse, Example, GraphRequest, GraphResponse, RenderRequest
-from app.service import compute_graph, to_json
+from app.service import compute_graph, graph_json
 
 ERRORS = {
     400: {"model": ErrorResponse, "description": "The body is not valid JSON."},
@@ -37,7 +37,7 @@ def examples() -> list[Example]:
 @router.post("/graph", response_model=None, responses={200: {"model": GraphResponse}, **ERRORS})
 def graph(body: GraphRequest, sandbox: SandboxDep) -> Response:
     """Evaluate a program and return its graph, every value and gradient, and how each gradient was assembled."""
-    return Response(to_json(compute_graph(sandbox, body)), media_type="application/json")
+    return Response(graph_json(sandbox, body), media_type="application/json")
 
 
 @router.post(

@@ -1,0 +1,27 @@
+import pytest
+
+from app.response_cache import ResponseCache
+
+
+def test_repeated_key_is_computed_once():
+    cache, calls = ResponseCache(), []
+    for _ in range(3):
+        assert cache.get_or_compute("k", lambda: calls.append(1) or b"body") == b"body"
+    assert len(calls) == 1
+
+
+def test_least_recently_used_entries_go_first_when_over_budget():
+    cache = ResponseCache(max_bytes=10, max_entry_bytes=10)
+    cache.get_or_compute("a", lambda: b"aaaa")
+    cache.get_or_compute("b", lambda: b"bbbb")
+    cache.get_or_compute("a", lambda: b"unused")  # a is now the most recent
+    cache.get_or_compute("c", lambda: b"cccc")
+    assert list(cache.entries) == ["a", "c"] and cache.size == 8
+
+
+def test_oversized_bodies_and_errors_are_not_kept():
+    cache = ResponseCache(max_bytes=100, max_entry_bytes=4)
+    assert cache.get_or_compute("big", lambda: b"0123456789") == b"0123456789"
+    with pytest.raises(ValueError):
+        cache.get_or_compute("bad", lambda: (_ for _ in ()).throw(ValueError("no")))
+    assert cache.entries == {} and cache.size == 0
