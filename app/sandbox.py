@@ -62,6 +62,7 @@ def serve(conn: Connection, memory_bytes: int) -> None:
     what one evaluation may add. A MemoryError under it becomes a limit error here, where the
     worker knows the limit.
     """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group; the parent decides
     limit = address_space() + memory_bytes
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     while True:

@@ -58,12 +58,12 @@ def required_params(op: Op) -> tuple[str, ...]:
 OP_FUNCTIONS = {name: OpFunction(name, op.arity, op.params, required_params(op)) for name, op in OPS.items()}
 
 CONSTRUCTOR_USAGE = {
-    "randn": "randn(*shape, seed=0): standard normal numbers",
+    "randn": "randn(*shape, seed=0)",  # standard normal numbers from np.random.default_rng(seed)
     "zeros": "zeros(*shape)",
     "ones": "ones(*shape)",
-    "full": "full(*shape, value=...): every entry equal to value",
-    "arange": "arange(stop), arange(start, stop) or arange(start, stop, step)",
-    "const": "const(number, list or constructor): a named input that takes no gradient",
+    "full": "full(*shape, value=...)",
+    "arange": "arange([start,] stop[, step])",
+    "const": "const(number, list or constructor)",  # an input that takes no gradient
 }
 CONSTRUCTORS = tuple(CONSTRUCTOR_USAGE)
 
