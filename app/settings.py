@@ -3,6 +3,8 @@
 import os
 from dataclasses import dataclass, fields
 
+from app.limits import EVALUATION_MEMORY_BYTES, EVALUATION_TIMEOUT_S, SANDBOX_WORKERS
+
 
 def _env(name: str, default: str) -> str:
     return os.environ.get(f"CHAINRULE_{name.upper()}", default)
@@ -12,9 +14,9 @@ def _env(name: str, default: str) -> str:
 class Settings:
     """`CHAINRULE_<NAME>` overrides each field, e.g. CHAINRULE_EVAL_TIMEOUT_S=10."""
 
-    sandbox_workers: int = 2
-    eval_timeout_s: float = 5.0
-    eval_memory_bytes: int = 1024**3
+    sandbox_workers: int = SANDBOX_WORKERS
+    eval_timeout_s: float = EVALUATION_TIMEOUT_S
+    eval_memory_bytes: int = EVALUATION_MEMORY_BYTES
 
     @classmethod
     def from_env(cls) -> "Settings":

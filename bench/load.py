@@ -1,5 +1,8 @@
 """Load, soak and hostile-load test against a real server on loopback (bounded in time and requests).
 
+Normal requests are the gallery examples and two 500-node graphs; half of them carry a unique
+comment, so the server evaluates them afresh instead of answering from its response cache.
+
 Run:
   .venv/bin/python bench/load.py                      # 50 clients, 60 s, gallery + 500-node graphs
   .venv/bin/python bench/load.py --duration 600       # the 10-minute soak
@@ -28,6 +31,8 @@ from bench.server import running_server  # noqa: E402
 from tests.hostile_inputs import HOSTILE_INPUTS  # noqa: E402
 
 MAX_REQUESTS = 2_000_000
+# Half the normal requests are new to the server (a student's own edit), half repeat a shared link.
+FRESH_SHARE = 0.5
 MEMORY_GROWTH_LIMIT = 0.10
 
 
@@ -64,6 +69,8 @@ async def client_loop(client: httpx.AsyncClient, normal: list[str], hostile: lis
     while time.monotonic() < deadline and stats["sent"] < MAX_REQUESTS:
         is_hostile = bool(hostile) and rng.random() < share
         source = rng.choice(hostile if is_hostile else normal)
+        if not is_hostile and rng.random() < FRESH_SHARE:
+            source += f"\n# student {rng.randrange(10**9)}"  # a new request: evaluated, not cached
         stats["sent"] += 1
         start = time.perf_counter()
         try:

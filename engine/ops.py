@@ -129,9 +129,10 @@ def reshape_shape(x: Shape, shape: Shape) -> Shape:
 def transpose_axes(ndim: int, axes: Any) -> tuple[int, ...]:
     if axes is None:
         return tuple(reversed(range(ndim)))
-    axes = tuple(int(a) % max(ndim, 1) for a in axes)
-    if sorted(axes) != list(range(ndim)):
-        raise ShapeError(f"transpose axes {axes} are not a permutation of {tuple(range(ndim))}")
+    given = tuple(int(a) for a in axes)
+    axes = tuple(a % max(ndim, 1) for a in given)
+    if any(not -ndim <= a < ndim for a in given) or sorted(axes) != list(range(ndim)):
+        raise ShapeError(f"transpose axes {given} are not a permutation of {tuple(range(ndim))}")
     return axes
 
 
