@@ -8,7 +8,7 @@ from fastapi.staticfiles import StaticFiles
 from app import api, pages
 from app.errors import install_error_handlers
 from app.middleware import BodyLimit, SecurityHeaders
-from app.pages import ROOT
+from app.pages import ROOT, SWAGGER_UI
 from app.sandbox import Sandbox
 from app.settings import settings
 
@@ -35,6 +35,8 @@ def create_app() -> FastAPI:
         summary="Computation graphs for reverse-mode automatic differentiation, with every gradient explained.",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     install_error_handlers(new)
     new.add_middleware(BodyLimit)
@@ -43,6 +45,7 @@ def create_app() -> FastAPI:
     new.include_router(pages.router)
     new.add_api_route("/healthz", healthz, methods=["GET"], tags=["health"])
     new.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
+    new.mount("/docs-assets", StaticFiles(directory=SWAGGER_UI), name="docs-assets")
     return new
 
 

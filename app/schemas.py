@@ -26,7 +26,8 @@ class ArraySummary(BaseModel):
 
 
 class GraphRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"source": "a = 2\nb = 3\nc = 4\nL = (a*b + c) * (a - c)", "mode": "correct"}]})
 
     source: str = Field(description="The program: `name = expr` statements, one per line or separated by `;`.")
     root: str | None = Field(None, max_length=200, description="Variable to backpropagate from; default: the last statement.")

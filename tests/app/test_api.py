@@ -308,3 +308,12 @@ def test_health_docs_and_headers(client):
     assert "referrer-policy" in response.headers
     spec = client.get("/openapi.json").json()
     assert "/api/graph" in spec["paths"] and "GraphResponse" in spec["components"]["schemas"]
+
+
+def test_api_docs_work_offline(client):
+    page = client.get("/docs")
+    assert page.status_code == 200
+    assert "/docs-assets/swagger-ui-bundle.js" in page.text and "cdn" not in page.text.lower()
+    assert "script-src" not in page.headers["content-security-policy"]
+    assert client.get("/docs-assets/swagger-ui-bundle.js").status_code == 200
+    assert client.get("/static/docs-init.js").status_code == 200
