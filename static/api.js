@@ -47,13 +47,13 @@ export function fetchExamples() {
  * The graph for `source`, with every value, gradient and backward event.
  * @param {{source: string, mode?: string, root?: string|null, gradcheck?: boolean, maxPaths?: number}} options
  */
-export function fetchGraph({ source, mode = "correct", root = null, gradcheck = false, maxPaths = 8 }) {
+export function fetchGraph({ source, mode = "correct", root = null, gradcheck = false, maxPaths = 16 }) {
   return request("POST", "/api/graph", graphRequest({ source, mode, root, gradcheck, maxPaths }));
 }
 
 /** A static Graphviz drawing (svg, png or dot) as a Blob. */
 export function fetchRender({ source, mode = "correct", root = null }, format) {
-  return request("POST", "/api/render", { ...graphRequest({ source, mode, root, gradcheck: false, maxPaths: 8 }), format }, "blob");
+  return request("POST", "/api/render", { ...graphRequest({ source, mode, root, gradcheck: false, maxPaths: 16 }), format }, "blob");
 }
 
 function graphRequest({ source, mode, root, gradcheck, maxPaths }) {

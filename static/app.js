@@ -48,6 +48,7 @@ const editor = new Editor(document.querySelector(".editor"), {
   onRun: () => run({ step: "edit" }),
   onEdit: () => {
     body.dataset.ready = "false";
+    showExampleFor(editor.value);
   },
 });
 
@@ -85,8 +86,8 @@ const controls = new Controls({
     run({ step: "keep", gradcheckSummary: state.gradcheck });
   },
   copyLink,
-  downloadSvg: () => state.model && download(new Blob([svgMarkup(view)], { type: "image/svg+xml" }), "chainrule-graph.svg"),
-  downloadPng: async () => state.model && download(await pngBlob(view), "chainrule-graph.png"),
+  downloadSvg: () => state.model && download(new Blob([view.withEverythingDrawn(() => svgMarkup(view))], { type: "image/svg+xml" }), "chainrule-graph.svg"),
+  downloadPng: async () => state.model && download(await view.withEverythingDrawn(() => pngBlob(view)), "chainrule-graph.png"),
   downloadJson: () => state.model && download(new Blob([JSON.stringify(state.model.graph, null, 2)], { type: "application/json" }), "chainrule-graph.json"),
   help: toggleHelp,
   run: () => editor.runNow(),
@@ -178,8 +179,7 @@ function showGraph(graph, source, k) {
   else select(null);
   showDiagnostics(graph);
   showBugBanner(graph);
-  controls.showExample(state.examples.find((e) => e.source === source)?.id ?? null);
-  showNote();
+  showExampleFor(source);
   state.graphs += 1;
   body.dataset.graphs = String(state.graphs);
   body.dataset.state = "ready";
@@ -308,7 +308,12 @@ function showGallery(examples) {
     return option;
   });
   select.replaceChildren(own, ...options);
-  controls.showExample(examples.find((e) => e.source === editor.value)?.id ?? null);
+  showExampleFor(editor.value);
+}
+
+/** Select the gallery entry whose source this is (or "your own expression") and show its note. */
+function showExampleFor(source) {
+  controls.showExample(state.examples.find((e) => e.source === source)?.id ?? null);
   showNote();
 }
 

@@ -25,7 +25,6 @@ export function svgMarkup(view) {
   const clone = view.viewport.cloneNode(true);
   clone.removeAttribute("transform");
   inlineStyles(view.viewport, clone);
-  clone.querySelector(".overlay")?.replaceChildren();
   out.append(background, clone);
   return `<?xml version="1.0" encoding="UTF-8"?>\n${new XMLSerializer().serializeToString(out)}\n`;
 }

@@ -3,7 +3,7 @@
 // Decoration only: the node text and classes are already right before the dot sets off.
 
 import { svgEl } from "./dom.js";
-import { formatValue } from "./format.js";
+import { formatCompact } from "./format.js";
 
 const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
 
@@ -22,27 +22,24 @@ export class Flow {
    */
   play(moves, direction, durationMs) {
     this.cancel();
-    if (reducedMotion.matches || durationMs <= 0) {
-      for (const move of moves) this.view.flash(move.to);
-      return;
-    }
+    // with reduced motion, the highlighted edges and nodes tell the step without movement
+    if (reducedMotion.matches || durationMs <= 0) return;
     const layer = this.view.overlay;
     for (const move of moves) {
-      const path = this.view.edgePath(move.edge);
-      if (!path) continue;
+      if (!this.view.edgePoint(move.edge, 0)) continue;
       const g = svgEl("g", { class: `flow-token flow-${direction}` }, layer);
       svgEl("circle", { r: 6 }, g);
       if (move.label !== null) svgEl("text", { x: 9, y: -9 }, g, move.label);
-      this.tokens.push({ g, path, length: path.getTotalLength(), to: move.to });
+      this.tokens.push({ g, edge: move.edge, to: move.to });
     }
     if (!this.tokens.length) return;
+    this.view.svg.classList.add("flowing");
     const start = performance.now();
     const tick = (now) => {
       const t = Math.min(1, (now - start) / durationMs);
       const eased = t < 0.5 ? 2 * t * t : 1 - (-2 * t + 2) ** 2 / 2;
       for (const token of this.tokens) {
-        const along = direction === "backward" ? 1 - eased : eased;
-        const p = token.path.getPointAtLength(token.length * along);
+        const p = this.view.edgePoint(token.edge, direction === "backward" ? 1 - eased : eased);
         token.g.setAttribute("transform", `translate(${p.x},${p.y})`);
       }
       if (t < 1) {
@@ -64,6 +61,7 @@ export class Flow {
   }
 
   clear() {
+    this.view.svg.classList.remove("flowing");
     for (const token of this.tokens) token.g.remove();
     this.tokens = [];
   }
@@ -71,10 +69,10 @@ export class Flow {
 
 /** The moves of one backward step: each contribution to its input. */
 export function backwardMoves(step) {
-  return step.events.map((event) => ({ edge: event.edge, to: event.to, label: formatValue(event.contribution) }));
+  return step.events.map((event) => ({ edge: event.edge, to: event.to, label: formatCompact(event.contribution) }));
 }
 
 /** The moves of one forward step: each input's value into the node being computed. */
 export function forwardMoves(model, nodeId) {
-  return model.inputs.get(nodeId).map((edge) => ({ edge: edge.id, to: nodeId, label: formatValue(model.nodes.get(edge.source).value) }));
+  return model.inputs.get(nodeId).map((edge) => ({ edge: edge.id, to: nodeId, label: formatCompact(model.nodes.get(edge.source).value) }));
 }

@@ -1,5 +1,6 @@
 // Number formatting: the one place that decides how a value or gradient reads on screen.
-// The API sends numbers, nested lists of numbers, or the strings "nan", "inf", "-inf".
+// The API sends numbers, nested lists of numbers, the strings "nan", "inf", "-inf", or for arrays
+// too large to inline a summary {summary: true, shape, size, min, max, mean, head}.
 
 const NONFINITE = new Set(["nan", "inf", "-inf"]);
 
@@ -26,12 +27,18 @@ export function formatFull(x) {
   return formatNumber(x);
 }
 
-export function isScalar(v) {
-  return !Array.isArray(v);
+/** An array the API summarised instead of sending whole. */
+export function isSummary(v) {
+  return v !== null && typeof v === "object" && !Array.isArray(v) && v.summary === true;
 }
 
-/** Every entry of a nested list, row-major. */
+export function isScalar(v) {
+  return !Array.isArray(v) && !isSummary(v);
+}
+
+/** Every entry of a nested list, row-major (of a summary: the entries it sends). */
 export function flatten(v) {
+  if (isSummary(v)) return v.head;
   if (!Array.isArray(v)) return [v];
   const out = [];
   const stack = [v];
@@ -49,6 +56,7 @@ export function flatten(v) {
 
 /** The shape of a nested list (as the API would report it). */
 export function shapeOf(v) {
+  if (isSummary(v)) return v.shape;
   const shape = [];
   let cur = v;
   while (Array.isArray(cur)) {
@@ -65,14 +73,16 @@ export function formatShape(shape) {
   return `(${shape.join(",")})`;
 }
 
-const PREVIEW_ENTRIES = 4;
+const PREVIEW_ENTRIES = 3;
 
 /**
- * A value or gradient as it appears on a node: a scalar as formatNumber; a small tensor in full
- * ([[1, 2], [3, 4]]); a larger one as its first entries ([1, 2, 3, …]). null (no gradient) is "None".
+ * A value or gradient as it appears on a node: a scalar as formatNumber; a tensor of up to 3
+ * entries in full ([1, 2, 3], [[1], [2]]); a larger one as its first two entries ([1, 2, …]), the
+ * node's heat map and the inspector showing the rest. null (no gradient) is "None".
  */
 export function formatValue(v) {
   if (v === null || v === undefined) return "None";
+  if (isSummary(v)) return `[${v.head.slice(0, PREVIEW_ENTRIES - 1).map(formatNumber).join(", ")}, …]`;
   if (!Array.isArray(v)) return formatNumber(v);
   const entries = flatten(v);
   if (entries.length <= PREVIEW_ENTRIES) return nested(v);
@@ -84,9 +94,22 @@ function nested(v) {
   return `[${v.map(nested).join(", ")}]`;
 }
 
+/** A value in few characters, for labels on edges: 4, [1, 2], [1, …]. */
+export function formatCompact(v) {
+  if (v === null || v === undefined) return "None";
+  if (isScalar(v)) return formatNumber(v);
+  const entries = flatten(v);
+  if (!isSummary(v) && entries.length <= 2) return nested(v);
+  return `[${formatNumber(entries[0])}, …]`;
+}
+
 /** Full-precision nested text, for the inspector and tooltips. */
 export function formatValueFull(v) {
   if (v === null || v === undefined) return "None";
+  if (isSummary(v)) {
+    return `${v.size} entries, shape ${formatShape(v.shape)}: min ${formatFull(v.min)}, max ${formatFull(v.max)}, `
+      + `mean ${formatFull(v.mean)}; first ${v.head.length}: [${v.head.map(formatFull).join(", ")}, …]`;
+  }
   if (!Array.isArray(v)) return formatFull(v);
   return `[${v.map(formatValueFull).join(", ")}]`;
 }

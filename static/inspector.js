@@ -1,9 +1,9 @@
 // The side panel for one node: everything the API knows about it, at full precision.
 
 import { htmlEl } from "./dom.js";
-import { formatShape, formatValue, formatValueFull, isScalar } from "./format.js";
+import { formatShape, formatTerm, formatValue, formatValueFull, isScalar } from "./format.js";
 import { logLogPlot } from "./plot.js";
-import { nodeName } from "./steps.js";
+import { backwardState, nodeName } from "./steps.js";
 
 const FLAG_WORDS = {
   sum: "its gradient is the sum of several contributions (it is used more than once)",
@@ -47,7 +47,11 @@ export class Inspector {
     if (node.op && Object.keys(node.params ?? {}).length) fact(facts, "params", JSON.stringify(node.params));
     fact(facts, "used by", `${node.fan_out} ${node.fan_out === 1 ? "consumer edge" : "consumer edges"}`);
     fact(facts, "value", formatValueFull(node.value), true);
-    fact(facts, "grad", node.grad === null ? "None (no gradient reached it)" : formatValueFull(node.grad), true);
+    fact(facts, "grad (final)", node.grad === null ? "None (no gradient reached it)" : formatValueFull(node.grad), true);
+    if (direction === "backward" && k < model.backwardCount) {
+      const now = backwardState(model, k).nodes.get(id).grad;
+      fact(facts, `grad at step ${k}`, now === undefined ? "? (nothing has arrived yet)" : formatValueFull(now), true);
+    }
     const compare = model.graph.compare;
     if (compare && id in compare.correct) {
       fact(facts, "correct grad", formatValueFull(compare.correct[id]), true);
@@ -70,7 +74,7 @@ export class Inspector {
       const box = section(parts, `Contributions received (${arrivals.length})`);
       const table = htmlEl("table", { className: "contributions" }, box);
       const head = htmlEl("tr", {}, htmlEl("thead", {}, table));
-      for (const title of ["step", "from", "contribution", "grad before → after"]) htmlEl("th", {}, head, title);
+      for (const title of ["step", "from", "sent", "grad: before → after"]) htmlEl("th", {}, head, title);
       const tbody = htmlEl("tbody", {}, table);
       for (const { step, from, event } of arrivals) {
         const future = direction === "backward" && step > k;
@@ -86,7 +90,7 @@ export class Inspector {
         htmlEl("td", { className: "num" }, row, `${before} → ${formatValue(event.grad_after)}${event.accumulated ? " (Σ)" : ""}`);
       }
       if (arrivals.length > 1) {
-        const terms = arrivals.map((a) => formatValue(a.event.contribution)).join(" + ");
+        const terms = arrivals.map((a) => formatTerm(a.event.contribution)).join(" + ");
         htmlEl("p", { className: "sum-line" }, box, `grad = ${terms} = ${formatValue(node.grad)}`);
       }
     }
@@ -94,7 +98,7 @@ export class Inspector {
     const paths = model.graph.paths?.[id];
     if (paths) this.renderPaths(parts, model, id, paths);
 
-    const gc = model.graph.gradcheck?.[id];
+    const gc = model.gradcheck[id];
     if (gc) {
       const box = section(parts, "Gradcheck");
       const verdict = htmlEl("p", { className: `verdict ${gc.passed ? "pass" : "fail"}` }, box,
@@ -102,7 +106,7 @@ export class Inspector {
       verdict.title = "finite differences against the backward pass";
       const dl = htmlEl("dl", { className: "facts" }, box);
       fact(dl, "numeric", formatValueFull(gc.numeric), true);
-      fact(dl, "backward", formatValueFull(node.grad), true);
+      fact(dl, "backward", formatValueFull(gc.analytic ?? node.grad), true);
       if (gc.sweep?.length) box.append(logLogPlot([{ name: nodeName(model, id), points: sweepPoints(gc.sweep) }]));
     }
 
@@ -136,8 +140,8 @@ export class Inspector {
 
   /** After a gradcheck run with nothing selected: every leaf's verdict and one plot. */
   showGradcheck(model) {
-    const gc = model.graph.gradcheck;
-    if (!gc) return this.hide();
+    const gc = model.gradcheck;
+    if (!model.graph.gradcheck) return this.hide();
     const parts = [];
     const header = htmlEl("header");
     htmlEl("h2", {}, header, "Gradcheck");
@@ -153,6 +157,7 @@ export class Inspector {
         `${gc[id].passed ? "✓" : "✗"} ${nodeName(model, id)}: max relative error ${formatValue(gc[id].max_rel_error)}`);
     }
     parts.push(list);
+    if (model.graph.gradcheck.skipped) htmlEl("p", { className: "hint" }, header, `Skipped: ${model.graph.gradcheck.skipped}`);
     const series = ids.filter((id) => gc[id].sweep?.length).map((id) => ({ name: nodeName(model, id), points: sweepPoints(gc[id].sweep) }));
     if (series.length) parts.push(logLogPlot(series));
     this.body.replaceChildren(...parts);

@@ -2,19 +2,20 @@
 
 const CLICK_SLOP_PX = 4;
 const MIN_SCALE = 0.005;
-const MAX_SCALE = 40;
+const MAX_SCALE = 12;
 
 export class PanZoom {
   /**
    * @param {SVGSVGElement} svg the element that receives pointer events
-   * @param {SVGGElement} target the group whose transform is the view
-   * @param {{onClick?: (target: Element) => void, onUserChange?: () => void}} hooks
+   * @param {SVGGElement[]} targets the groups whose transform is the view (drawing and overlay)
+   * @param {{onClick?: (target: Element) => void, onUserChange?: () => void, onScale?: (scale: number) => void}} hooks
    */
-  constructor(svg, target, { onClick = () => {}, onUserChange = () => {} } = {}) {
+  constructor(svg, targets, { onClick = () => {}, onUserChange = () => {}, onScale = () => {} } = {}) {
     this.svg = svg;
-    this.target = target;
+    this.targets = targets;
     this.onClick = onClick;
     this.onUserChange = onUserChange;
+    this.onScale = onScale;
     this.scale = 1;
     this.tx = 0;
     this.ty = 0;
@@ -28,7 +29,9 @@ export class PanZoom {
   }
 
   apply() {
-    this.target.setAttribute("transform", `translate(${this.tx},${this.ty}) scale(${this.scale})`);
+    const transform = `translate(${this.tx},${this.ty}) scale(${this.scale})`;
+    for (const target of this.targets) target.setAttribute("transform", transform);
+    this.onScale(this.scale);
   }
 
   set(scale, tx, ty) {

@@ -9,7 +9,9 @@ const MARKERS = ["circle", "square", "triangle", "diamond"];
  * @returns {SVGSVGElement}
  */
 export function logLogPlot(series, { width = 320, height = 200 } = {}) {
-  const margin = { left: 46, right: 10, top: 10, bottom: 34 };
+  const legendRows = series.length > 1 ? Math.ceil(Math.min(series.length, 12) / 4) : 0;
+  height += legendRows * 14;
+  const margin = { left: 46, right: 10, top: 10, bottom: 34 + legendRows * 14 };
   const svg = svgEl("svg", {
     class: "plot", viewBox: `0 0 ${width} ${height}`, width, height, role: "img",
     "aria-label": "relative error of the gradient against epsilon, log-log",
@@ -38,7 +40,7 @@ export function logLogPlot(series, { width = 320, height = 200 } = {}) {
     svgEl("line", { x1: margin.left, x2: margin.left + plotW, y1: y, y2: y, class: "plot-grid" }, axes);
     svgEl("text", { x: margin.left - 4, y: y + 4, "text-anchor": "end" }, axes, `1e${d}`);
   }
-  svgEl("text", { x: margin.left + plotW / 2, y: height - 4, "text-anchor": "middle", class: "plot-axis-label" }, axes, "epsilon");
+  svgEl("text", { x: margin.left + plotW / 2, y: margin.top + plotH + 28, "text-anchor": "middle", class: "plot-axis-label" }, axes, "epsilon");
   svgEl("text", { x: 10, y: margin.top + plotH / 2, "text-anchor": "middle", class: "plot-axis-label", transform: `rotate(-90 10 ${margin.top + plotH / 2})` }, axes, "rel. error");
 
   series.forEach((s, i) => {
@@ -52,11 +54,13 @@ export function logLogPlot(series, { width = 320, height = 200 } = {}) {
   });
   if (series.length > 1) {
     const legend = svgEl("g", { class: "plot-legend" }, svg);
-    series.slice(0, 8).forEach((s, i) => {
-      const y = margin.top + 10 + i * 13;
+    // below the axis label, four entries a row
+    series.slice(0, 12).forEach((s, i) => {
+      const x = margin.left + (i % 4) * (plotW / 4);
+      const y = height - legendRows * 14 + Math.floor(i / 4) * 14 + 6;
       const g = svgEl("g", { class: `plot-series series-${i % 4}` }, legend);
-      marker(g, MARKERS[i % MARKERS.length], margin.left + plotW - 60, y - 4);
-      svgEl("text", { x: margin.left + plotW - 52, y }, g, s.name.length > 8 ? `${s.name.slice(0, 7)}…` : s.name);
+      marker(g, MARKERS[i % MARKERS.length], x + 4, y - 4);
+      svgEl("text", { x: x + 12, y }, g, s.name.length > 9 ? `${s.name.slice(0, 8)}…` : s.name);
     });
   }
   return svg;

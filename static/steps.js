@@ -25,6 +25,8 @@ export function buildModel(graph, source = "") {
     }
   });
   const differs = new Set(graph.compare ? graph.compare.differs : []);
+  // gradcheck per leaf: {eps, leaves: {id: {...}}, skipped}
+  const gradcheck = graph.gradcheck?.leaves ?? {};
   const sourceLines = source.split("\n");
   return {
     graph,
@@ -37,6 +39,7 @@ export function buildModel(graph, source = "") {
     inputs,
     consumers,
     differs,
+    gradcheck,
     root: graph.root,
     backwardCount: graph.backward_steps.length,
     forwardCount: graph.forward_order.length,

@@ -1,0 +1,109 @@
+"""The page draws graphs: the default diamond, every gallery example, typed programs, big graphs."""
+
+import time
+import urllib.request
+
+from webtools import DIAMOND
+
+
+def test_default_example_renders_with_no_click(web, api, server):
+    with urllib.request.urlopen(f"{server}/") as r:
+        assert r.headers["Content-Security-Policy"] == "default-src 'self'"
+    web.open()
+    graph = api.graph(DIAMOND)
+    assert web.page.input_value("[data-testid=source]") == DIAMOND
+    assert web.node_ids() == [n["id"] for n in graph["nodes"]]
+    labels = web.page.eval_on_selector_all("[data-node-id]", "els => els.map(e => e.dataset.label)")
+    assert labels == [n["label"] or "" for n in graph["nodes"]]
+    assert web.step_label() == f"step 0 / {len(graph['backward_steps'])}"
+    # nothing has fired: every gradient is unknown, every value is known
+    assert set(web.grads().values()) == {"?"}
+    values = web.page.eval_on_selector_all("[data-role=value]", "els => els.map(e => e.textContent)")
+    assert values == [web.formatted(n["value"]) for n in graph["nodes"]]
+    assert web.page.input_value("[data-testid=gallery]") == "diamond"
+    assert web.page.is_visible("[data-testid=note]")
+    web.screenshot("01-initial-diamond.png")
+
+
+def test_every_gallery_example_renders(web, api):
+    web.open()
+    examples = api.examples()
+    assert len(examples) >= 5
+    for example in examples:
+        before = web.graphs_drawn()
+        web.page.select_option("[data-testid=gallery]", example["id"])
+        web.wait_for_new_graph(before)
+        graph = api.graph(example["source"])
+        assert len(web.node_ids()) == len(graph["nodes"]), example["id"]
+        assert web.page.input_value("[data-testid=source]") == example["source"]
+        assert web.page.text_content("[data-testid=note]") == example["note"]
+        assert web.step_label() == f"step 0 / {len(graph['backward_steps'])}", example["id"]
+        assert web.page.is_hidden("[data-testid=error]"), example["id"]
+
+
+def test_typing_runs_after_a_pause(web, api):
+    web.open()
+    source = "x = 3\nw = -2\nL = x*w + x"
+    before = web.graphs_drawn()
+    web.page.fill("[data-testid=source]", source)  # no click: the pause in typing runs it
+    web.wait_for_new_graph(before)
+    assert len(web.node_ids()) == len(api.graph(source)["nodes"])
+    assert web.page.input_value("[data-testid=gallery]") == ""  # "your own expression"
+
+
+def test_ctrl_enter_and_the_run_button_run_at_once(web, api):
+    web.open()
+    editor = web.page.locator("[data-testid=source]")
+    editor.click()
+    editor.press("Control+a")
+    before = web.graphs_drawn()
+    web.page.keyboard.type("p = 4\nq = p*p")
+    web.page.keyboard.press("Control+Enter")
+    web.wait_for_new_graph(before, timeout=500)  # well before the 600 ms pause
+    assert len(web.node_ids()) == len(api.graph("p = 4\nq = p*p")["nodes"])
+    before = web.graphs_drawn()
+    web.page.fill("[data-testid=source]", "p = 5\nq = p*p*p")
+    web.page.click("[data-testid=run]")
+    web.wait_for_new_graph(before)
+    assert len(web.node_ids()) == len(api.graph("p = 5\nq = p*p*p")["nodes"])
+
+
+def test_a_thousand_node_graph_renders_and_steps_quickly(web, api):
+    source = "x = 1\n" + "x = x*1.01 + 0.1\n" * 250
+    graph = api.graph(source)
+    assert 1000 <= len(graph["nodes"]) <= 5000
+    start = time.monotonic()
+    web.open(src=source)
+    assert len(web.node_ids()) == len(graph["nodes"])
+    assert time.monotonic() - start < 10
+    n = len(graph["backward_steps"])
+    # stepping touches classes and text only: 40 steps must not take long
+    start = time.monotonic()
+    for _ in range(40):
+        web.page.keyboard.press("ArrowRight")
+    web.page.wait_for_function("() => document.querySelector('[data-testid=step-label]').textContent.startsWith('step 40 /')")
+    assert time.monotonic() - start < 8
+    web.page.keyboard.press("End")
+    assert web.step_label() == f"step {n} / {n}"
+    root = graph["root"]
+    assert web.grads()[root] == web.formatted(next(x["grad"] for x in graph["nodes"] if x["id"] == root))
+    assert web.page.get_attribute("body", "data-ready") == "true"
+
+
+def test_script_in_the_source_executes_nothing(web):
+    payload = '</script><img src=x onerror=alert(1)><svg onload=alert(2)>'
+    web.allow_console(r"status of 4\d\d")
+    web.open()
+    web.page.fill("[data-testid=source]", f"a = 1\nL = a\n{payload}")
+    web.page.click("[data-testid=run]")
+    web.page.wait_for_selector("[data-testid=error]:not([hidden])")
+    web.page.wait_for_timeout(300)
+    # the error and the editor's overlay quote the text; none of it became markup
+    assert web.page.eval_on_selector_all("img:not([src^='/static']), svg [onload], [onerror]", "els => els.length") == 0
+    # also through a link: the source arrives from the URL
+    web.page.goto(web.url(src=payload))
+    web.page.wait_for_selector("[data-testid=error]:not([hidden])")
+    web.page.wait_for_timeout(300)
+    assert web.page.input_value("[data-testid=source]") == payload
+    assert web.page.eval_on_selector_all("img, [onerror], [onload]", "els => els.length") == 0
+    assert web.dialogs == []

@@ -1,0 +1,151 @@
+"""Helpers for the browser tests: the API called directly, and a watched page of the app."""
+
+import json
+import re
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from playwright.sync_api import Browser, Page
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "tests" / "artifacts"
+DIAMOND = "a = 2\nb = 3\nc = 4\nL = (a*b + c) * (a - c)"
+
+# Records CSP violations for the `web` fixture to check.
+CSP_WATCH = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (e) => {
+  window.__cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`);
+});
+"""
+
+
+class Api:
+    """The JSON API, called directly, to compare the page against."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+
+    def examples(self) -> list[dict]:
+        with urllib.request.urlopen(f"{self.base}/api/examples", timeout=30) as r:
+            return json.load(r)
+
+    def graph(self, source: str, mode: str = "correct", gradcheck: bool = False) -> dict:
+        body = json.dumps({"source": source, "mode": mode, "gradcheck": gradcheck, "max_paths": 16}).encode()
+        request = urllib.request.Request(f"{self.base}/api/graph", data=body, headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=60) as r:
+            return json.load(r)
+
+    def error(self, source: str) -> dict:
+        body = json.dumps({"source": source}).encode()
+        request = urllib.request.Request(f"{self.base}/api/graph", data=body, headers={"Content-Type": "application/json"})
+        try:
+            urllib.request.urlopen(request, timeout=30)
+        except urllib.error.HTTPError as e:
+            return json.load(e)["error"]
+        raise AssertionError(f"expected an error for {source!r}")
+
+
+@dataclass
+class Web:
+    """One page of the app, with what it logged."""
+
+    page: Page
+    base: str
+    console_errors: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+    offsite: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
+    allowed: list[re.Pattern] = field(default_factory=list)
+
+    def allow_console(self, pattern: str) -> None:
+        """Expect console errors matching `pattern` (e.g. the browser's note on a 422 response)."""
+        self.allowed.append(re.compile(pattern))
+
+    def url(self, src: str | None = None, mode: str | None = None, step: int | None = None, **extra) -> str:
+        parts = []
+        if src is not None:
+            parts.append("src=" + urllib.parse.quote(src, safe=""))
+        if mode is not None:
+            parts.append(f"mode={mode}")
+        if step is not None:
+            parts.append(f"step={step}")
+        parts += [f"{k}={v}" for k, v in extra.items()]
+        return f"{self.base}/" + ("?" + "&".join(parts) if parts else "")
+
+    def open(self, src: str | None = None, mode: str | None = None, step: int | None = None, **extra) -> None:
+        self.page.goto(self.url(src, mode, step, **extra))
+        self.wait_ready()
+
+    def wait_ready(self, timeout: float = 15_000) -> None:
+        self.page.wait_for_selector("body[data-ready=true]", state="attached", timeout=timeout)
+
+    def graphs_drawn(self) -> int:
+        return int(self.page.evaluate("() => Number(document.body.dataset.graphs || 0)"))
+
+    def wait_for_new_graph(self, before: int, timeout: float = 15_000) -> None:
+        self.page.wait_for_function("(n) => Number(document.body.dataset.graphs || 0) > n && document.body.dataset.ready === 'true'",
+                                    arg=before, timeout=timeout)
+
+    def node_ids(self) -> list[str]:
+        return self.page.eval_on_selector_all("[data-testid=graph] [data-node-id]", "els => els.map(e => e.dataset.nodeId)")
+
+    def grads(self) -> dict[str, str]:
+        return self.page.eval_on_selector_all(
+            "[data-testid=graph] [data-node-id]",
+            "els => Object.fromEntries(els.map(e => [e.dataset.nodeId, e.querySelector('[data-role=grad]').textContent]))")
+
+    def with_class(self, cls: str) -> set[str]:
+        return set(self.page.eval_on_selector_all(f"[data-testid=graph] [data-node-id].{cls}", "els => els.map(e => e.dataset.nodeId)"))
+
+    def step_label(self) -> str:
+        return self.page.text_content("[data-testid=step-label]")
+
+    def formatted(self, value) -> str:
+        """A value as the page's own formatter writes it."""
+        return self.page.evaluate("async (v) => (await import('/static/format.js')).formatValue(v)", value)
+
+    def screenshot(self, name: str) -> Path:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        path = ARTIFACTS / name
+        self.page.screenshot(path=str(path))
+        return path
+
+    def problems(self) -> list[str]:
+        csp = self.page.evaluate("() => window.__cspViolations || []") if not self.page.is_closed() else []
+        errors = [e for e in self.console_errors if not any(p.search(e) for p in self.allowed)]
+        return ([f"console error: {e}" for e in errors] + [f"page error: {e}" for e in self.page_errors]
+                + [f"request outside 127.0.0.1: {u}" for u in self.offsite] + [f"dialog: {d}" for d in self.dialogs]
+                + [f"CSP violation: {v}" for v in csp])
+
+
+def make_web(browser: Browser, base: str, **context_options) -> Web:
+    options = {"viewport": {"width": 1400, "height": 850}, **context_options}
+    context = browser.new_context(**options)
+    page = context.new_page()
+    web = Web(page, base)
+    page.add_init_script(CSP_WATCH)
+
+    def route(r):
+        host = urllib.parse.urlsplit(r.request.url).hostname
+        if r.request.url.startswith(("data:", "blob:")) or host == "127.0.0.1":
+            r.continue_()
+        else:
+            web.offsite.append(r.request.url)
+            r.abort()
+
+    page.route("**/*", route)
+    page.on("console", lambda m: web.console_errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: web.page_errors.append(str(e)))
+
+    def on_dialog(d):
+        web.dialogs.append(f"{d.type}: {d.message}")
+        d.dismiss()
+
+    page.on("dialog", on_dialog)
+    return web
+
+
