@@ -93,7 +93,8 @@ def backward(root: Tensor, grad: Any = None, mode: str = "correct", record: bool
         for arg, (target, raw) in enumerate(zip(node.inputs, contributions)):
             if raw is None or not target.requires_grad:
                 continue
-            raw = as_array(raw)
+            if type(raw) is not np.ndarray:
+                raw = as_array(raw)
             c = raw if skip_unbroadcast else unbroadcast(raw, target.data.shape)
             mismatch = c.shape != target.data.shape
             if mismatch:
@@ -133,7 +134,7 @@ def store_gradients(grads: dict[Tensor, np.ndarray], mode: str) -> None:
     """Write `.grad`, giving each tensor an array of its own (except under the alias bug)."""
     seen: set[int] = set()
     for t, g in grads.items():
-        if mode != "alias" and (id(g) in seen or not g.flags.owndata or not g.flags.writeable):
+        if mode != "alias" and (id(g) in seen or g.base is not None):  # shared, or a view of another array
             g = g.copy()
         seen.add(id(g))
         if t.op is None and t.grad is not None:

@@ -206,6 +206,8 @@ def _max_vjp(g, out, x, axis=None, keepdims=False):
 
 def _matmul_vjp(g, out, a, b):
     # dL/dA = G @ B^T, dL/dB = A^T @ G; 1-D operands are promoted to matrices and back
+    if a.ndim == 2 and b.ndim == 2:  # the common case, without the promotions
+        return g @ b.T, a.T @ g
     a2 = a[None, :] if a.ndim == 1 else a
     b2 = b[:, None] if b.ndim == 1 else b
     g2 = g

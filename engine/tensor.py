@@ -145,11 +145,12 @@ class Tensor:
 def apply(name: str, *args: Any, **params: Any) -> Tensor:
     """Run op `name` forward and record it in the graph; numbers and arrays become constants."""
     op = OPS[name]
-    inputs = tuple(a if isinstance(a, Tensor) else Tensor(a) for a in args)
+    inputs = tuple([a if isinstance(a, Tensor) else Tensor(a) for a in args])
+    data = op.forward(*[t.data for t in inputs], **params)
     out = Tensor.__new__(Tensor)
-    out.data = as_array(op.forward(*[t.data for t in inputs], **params))
+    out.data = data if type(data) is np.ndarray and data.dtype == np.float64 else as_array(data)
     out.grad = None
-    out.requires_grad = any(t.requires_grad for t in inputs)
+    out.requires_grad = any([t.requires_grad for t in inputs])
     out.label = None
     out.op = op
     out.inputs = inputs
