@@ -1,0 +1,54 @@
+"""The real server, as deployed: several workers, slow clients, and a class arriving at once."""
+
+import socket
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+
+from app.examples import EXAMPLES_BY_ID
+from bench.server import running_server
+
+
+@pytest.fixture(scope="module")
+def server():
+    with running_server(workers=2) as (base, pid):
+        yield base
+
+
+def test_slow_clients_do_not_tie_up_the_server(server):
+    host, port = server.removeprefix("http://").split(":")
+    slow = []
+    for _ in range(30):  # each sends headers and a trickle of its body, then stalls
+        s = socket.create_connection((host, int(port)))
+        s.sendall(b"POST /api/graph HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                  b"Content-Length: 1000\r\n\r\n{\"source\": \"a")
+        slow.append(s)
+    try:
+        start = time.perf_counter()
+        response = httpx.post(f"{server}/api/graph", json={"source": EXAMPLES_BY_ID["diamond"].source}, timeout=10)
+        assert response.status_code == 200
+        assert time.perf_counter() - start < 2.0
+    finally:
+        for s in slow:
+            s.close()
+
+
+def test_a_class_opening_one_link_sees_no_error(server):
+    body = {"source": EXAMPLES_BY_ID["mlp"].source, "mode": "correct"}
+
+    def student(_):
+        return httpx.post(f"{server}/api/graph", json=body, timeout=30).status_code
+
+    with ThreadPoolExecutor(max_workers=60) as pool:
+        statuses = list(pool.map(student, range(60)))
+    assert statuses == [200] * 60
+
+
+def test_page_and_api_carry_security_headers(server):
+    for path in ("/", "/api/examples", "/static/app.js"):
+        headers = httpx.get(f"{server}{path}", timeout=10).headers
+        assert headers["content-security-policy"] == "default-src 'self'", path
+        assert headers["x-content-type-options"] == "nosniff", path
+        assert headers["referrer-policy"] == "no-referrer", path
