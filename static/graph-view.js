@@ -255,7 +255,7 @@ export class GraphView extends EventTarget {
 
     let callout = null;
     if ((model.expected.get(node.id) ?? 0) >= 2) {
-      const font = Math.max(base, 11);
+      const font = Math.max(base * 0.9, 10);
       // centred on the node's top edge: it covers the node's own title, not a neighbour
       const c = svgEl("g", { class: "sum-callout", transform: `translate(${round(box.x)},${round(box.y - h / 2)})` }, calloutLayer);
       const rect = svgEl("rect", { y: round(-font * 0.8), height: round(font * 1.6), rx: 4 }, c);
@@ -343,7 +343,7 @@ export class GraphView extends EventTarget {
     if (!rec?.callout) return;
     const text = mode === "overwrite"
       ? `grad = ${formatValue(event.contribution)}  (${formatValue(event.grad_before)} lost!)`
-      : `Σ grad = ${formatTerm(event.grad_before)} + ${formatTerm(event.contribution)} = ${formatValue(event.grad_after)}`;
+      : `Σ ${formatTerm(event.grad_before)} + ${formatTerm(event.contribution)} = ${formatValue(event.grad_after)}`;
     const { el, rect, text: textEl, font } = rec.callout;
     textEl.textContent = text;
     const width = text.length * font * MONO_EM + font;

@@ -1,0 +1,105 @@
+"""Presenter mode on a 1920x1080 projector, themes, and contrast."""
+
+from webtools import DIAMOND
+
+# the rendered size of every node text: computed font size times the SVG's scale on screen
+RENDERED_FONT_SIZES = """() => [...document.querySelectorAll('[data-testid=graph] [data-node-id] text')]
+  .filter((t) => t.getBBox().width > 0 && getComputedStyle(t).display !== 'none')
+  .map((t) => parseFloat(getComputedStyle(t).fontSize) * Math.hypot(t.getScreenCTM().a, t.getScreenCTM().b))"""
+
+
+def relative_luminance(rgb: tuple[float, float, float]) -> float:
+    def channel(c: float) -> float:
+        c /= 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(c) for c in rgb)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a, b) -> float:
+    la, lb = sorted((relative_luminance(a), relative_luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def parse_rgb(css: str) -> tuple[float, float, float]:
+    inside = css[css.index("(") + 1:css.index(")")].replace(",", " ").split()
+    return tuple(float(x) for x in inside[:3])
+
+
+def test_presenter_mode_text_is_at_least_24px_at_1920x1080(web_factory, api):
+    web = web_factory(viewport={"width": 1920, "height": 1080})
+    graph = api.graph(DIAMOND)
+    web.open(src=DIAMOND, step=3)
+    web.page.click("[data-testid=presenter]")
+    web.page.wait_for_function("() => document.body.classList.contains('presenter')")
+    web.page.wait_for_timeout(200)  # the fit runs after the layout change
+    assert web.page.is_hidden("[data-testid=source]")
+    assert web.page.get_attribute("[data-testid=presenter]", "aria-pressed") == "true"
+    sizes = web.page.evaluate(RENDERED_FONT_SIZES)
+    assert len(sizes) >= 3 * len(graph["nodes"])
+    assert min(sizes) >= 24, sorted(sizes)[:5]
+    # thick lines
+    width = web.page.evaluate("() => parseFloat(getComputedStyle(document.querySelector('.edge-line')).strokeWidth)")
+    assert width >= 3
+    # the whole graph is still on screen
+    pane = web.page.locator("[data-testid=graph]").bounding_box()
+    for nid in web.node_ids():
+        box = web.page.locator(f"[data-node-id={nid}] .box").bounding_box()
+        assert box["x"] >= pane["x"] - 1 and box["x"] + box["width"] <= pane["x"] + pane["width"] + 1
+        assert box["y"] >= pane["y"] - 1 and box["y"] + box["height"] <= pane["y"] + pane["height"] + 1
+    web.screenshot("03-presenter.png")
+    web.page.keyboard.press("Escape")
+    web.page.wait_for_function("() => !document.body.classList.contains('presenter')")
+    assert web.page.is_visible("[data-testid=source]")
+
+
+def test_presenter_mode_keeps_24px_on_a_large_graph(web_factory, api):
+    web = web_factory(viewport={"width": 1920, "height": 1080})
+    source = "x = 1\n" + "x = x*1.01 + 0.1\n" * 30
+    web.open(src=source, step=5)
+    web.page.keyboard.press("p")
+    web.page.wait_for_function("() => document.body.classList.contains('presenter')")
+    web.page.wait_for_timeout(200)
+    sizes = web.page.evaluate(RENDERED_FONT_SIZES)
+    assert sizes and min(sizes) >= 24
+
+
+def test_dark_theme_by_preference_and_by_toggle(web_factory):
+    dark = web_factory(color_scheme="dark")
+    dark.open(src=DIAMOND, step=3)
+    background = dark.page.evaluate("() => getComputedStyle(document.querySelector('[data-testid=graph]')).backgroundColor")
+    assert relative_luminance(parse_rgb(background)) < 0.05
+    assert dark.page.text_content("[data-testid=theme] .label") == "light"
+    dark.screenshot("06-dark-theme.png")
+
+    light = web_factory(color_scheme="light")
+    light.open(src=DIAMOND)
+    light.page.click("[data-testid=theme]")
+    assert light.page.get_attribute("html", "data-theme") == "dark"
+    background = light.page.evaluate("() => getComputedStyle(document.querySelector('[data-testid=graph]')).backgroundColor")
+    assert relative_luminance(parse_rgb(background)) < 0.05
+    # the choice survives a reload
+    light.page.reload()
+    light.wait_ready()
+    assert light.page.get_attribute("html", "data-theme") == "dark"
+    light.page.click("[data-testid=theme]")
+    assert light.page.get_attribute("html", "data-theme") == "light"
+
+
+def test_node_text_contrast_in_both_themes(web_factory):
+    for scheme in ("light", "dark"):
+        web = web_factory(color_scheme=scheme)
+        web.open(src=DIAMOND, step=3)
+        pairs = web.page.evaluate("""() => {
+          const out = [];
+          for (const node of document.querySelectorAll('[data-node-id]')) {
+            const fill = getComputedStyle(node.querySelector('.box')).fill;
+            for (const t of node.querySelectorAll('.title, .num, .key')) out.push([getComputedStyle(t).fill, fill]);
+          }
+          const cap = document.querySelector('[data-testid=caption]');
+          out.push([getComputedStyle(cap).color, getComputedStyle(document.querySelector('.player')).backgroundColor]);
+          return out;
+        }""")
+        for text, background in pairs:
+            assert contrast(parse_rgb(text), parse_rgb(background)) >= 4.5, (scheme, text, background)

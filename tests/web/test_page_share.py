@@ -1,0 +1,103 @@
+"""Links that restore the page, and the exports: SVG, PNG and JSON."""
+
+import json
+import struct
+import urllib.parse
+import xml.etree.ElementTree as ET
+
+from webtools import ARTIFACTS, DIAMOND
+
+
+def test_a_permalink_restores_source_mode_and_step_with_no_click(web, api):
+    source = "x = 3\nw = -2\nL = (x*w + x) * x"
+    graph = api.graph(source, mode="overwrite")
+    n = len(graph["backward_steps"])
+    web.open(src=source, mode="overwrite", step=2)
+    assert web.page.input_value("[data-testid=source]") == source
+    assert web.page.input_value("[data-testid=mode]") == "overwrite"
+    assert web.step_label() == f"step 2 / {n}"
+    assert web.with_class("active") == {graph["backward_steps"][1]["node"]}
+    # stepping rewrites the address in place, with the source percent-encoded but readable
+    web.page.keyboard.press("ArrowRight")
+    web.page.wait_for_function("() => location.search.includes('step=3')")
+    query = urllib.parse.urlsplit(web.page.url).query
+    assert query.startswith("src=x%20%3D%203%0Aw%20%3D%20-2%0AL%20%3D%20(x*w%20%2B%20x)%20*%20x&mode=overwrite&step=3")
+    # the same address in a fresh page shows the same thing
+    url = web.page.url
+    grads = web.grads()
+    web.page.goto("about:blank")
+    web.page.goto(url)
+    web.wait_ready()
+    assert web.step_label() == f"step 3 / {n}"
+    assert web.grads() == grads
+
+
+def test_a_link_past_the_end_stops_at_the_end(web, api):
+    graph = api.graph(DIAMOND)
+    n = len(graph["backward_steps"])
+    web.open(src=DIAMOND, step=99)
+    assert web.step_label() == f"step {n} / {n}"
+    assert web.grads() == {node["id"]: web.formatted(node["grad"]) for node in graph["nodes"]}
+
+
+def test_copy_link_puts_the_address_on_the_clipboard(web_factory):
+    web = web_factory(permissions=["clipboard-read", "clipboard-write"])
+    web.open(src=DIAMOND, mode="alias", step=1)
+    web.page.keyboard.press("ArrowRight")
+    web.page.click("[data-testid=copy-link]")
+    web.page.wait_for_selector("[data-testid=toast]:not([hidden])")
+    copied = web.page.evaluate("() => navigator.clipboard.readText()")
+    assert copied == web.page.url
+    assert "mode=alias" in copied and "step=2" in copied
+
+
+def test_downloads_svg_png_and_json(web, api):
+    graph = api.graph(DIAMOND)
+    web.open(src=DIAMOND, step=3)
+
+    with web.page.expect_download() as info:
+        web.page.click("[data-testid=download-svg]")
+    svg = open(info.value.path(), encoding="utf-8").read()
+    assert info.value.suggested_filename.endswith(".svg")
+    root = ET.fromstring(svg)
+    assert root.tag == "{http://www.w3.org/2000/svg}svg"
+    texts = {"".join(t.itertext()) for t in root.iter("{http://www.w3.org/2000/svg}text")}
+    assert {"a", "b", "c", "L", "-12"} <= texts
+    assert "<script" not in svg
+    # styles are inlined: the file looks the same without the page's CSS
+    assert "fill:" in svg.replace(" ", "")
+
+    with web.page.expect_download() as info:
+        web.page.click("[data-testid=download-png]")
+    png = open(info.value.path(), "rb").read()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", png[16:24])
+    assert width > 400 and height > 150
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "08-export.png").write_bytes(png)
+    (ARTIFACTS / "08-export.svg").write_text(svg, encoding="utf-8")
+
+    with web.page.expect_download() as info:
+        web.page.click("[data-testid=download-json]")
+    data = json.load(open(info.value.path(), encoding="utf-8"))
+    assert [n["id"] for n in data["nodes"]] == [n["id"] for n in graph["nodes"]]
+    assert data["backward_steps"] == graph["backward_steps"]
+
+
+def test_png_of_a_large_graph_zoomed_in(web, api):
+    source = "x = 1\n" + "x = x*1.01 + 0.1\n" * 250
+    graph = api.graph(source)
+    web.open(src=source)
+    for _ in range(12):
+        web.page.click("[data-testid=zoom-in]")
+    web.page.wait_for_function("() => document.querySelectorAll('.culled').length > 0")
+    with web.page.expect_download(timeout=60_000) as info:
+        web.page.click("[data-testid=download-png]")
+    png = open(info.value.path(), "rb").read()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    # the whole graph, not the part on screen: the image has the drawing's proportions
+    width, height = struct.unpack(">II", png[16:24])
+    layout = graph["layout"] or {"width": width, "height": height}
+    assert abs(width / height - layout["width"] / layout["height"]) < 0.1 * layout["width"] / layout["height"]
+    # and what is off screen is hidden again afterwards
+    assert web.page.locator(".culled").count() > 0

@@ -1,0 +1,238 @@
+"""Stepping through backward (and forward): what each node shows at every step, against the API."""
+
+import pytest
+
+from webtools import DIAMOND
+
+# scalar examples where some node sums contributions, and one with tensors and broadcasting
+SUMMING_SOURCES = [
+    DIAMOND,
+    "x = 3\nL = x*x + x",
+    "a = 2\nL = (a + a) * a",
+    "a = [1, 2, 3]\nB = ones(4, 3)\nL = sum(a + B)",
+]
+
+
+def expected_at(graph: dict, k: int) -> dict:
+    """What the page must show after k backward steps, computed from the API's record."""
+    steps = graph["backward_steps"]
+    received: dict[str, int] = {}
+    latest: dict[str, object] = {}
+    for step in steps[:k]:
+        for event in step["events"]:
+            received[event["to"]] = received.get(event["to"], 0) + 1
+            latest[event["to"]] = event["grad_after"]
+    total: dict[str, int] = {}
+    for step in steps:
+        for event in step["events"]:
+            total[event["to"]] = total.get(event["to"], 0) + 1
+    root = graph["root"]
+    grads = {}
+    for node in graph["nodes"]:
+        nid = node["id"]
+        if k == len(steps):
+            grads[nid] = node["grad"]
+        elif nid in latest:
+            grads[nid] = latest[nid]
+        elif nid == root and k >= 1:
+            grads[nid] = steps[0]["grad"]
+        else:
+            grads[nid] = "?"
+    done = {nid for nid, count in total.items() if received.get(nid, 0) >= count}
+    if k >= 1:
+        done.add(root)
+    return {
+        "grads": grads,
+        "summing": {nid for nid, count in received.items() if count >= 2},
+        "done": done,
+        "active": {steps[k - 1]["node"]} if k >= 1 else set(),
+    }
+
+
+def shown(web, graph, expected):
+    """The expected grads as the page formats them ('?' stays '?')."""
+    return {nid: ("?" if g == "?" else web.formatted(g)) for nid, g in expected["grads"].items()}
+
+
+@pytest.mark.parametrize("source", SUMMING_SOURCES, ids=["diamond", "x*x+x", "(a+a)*a", "broadcast"])
+def test_every_step_matches_the_api(web, api, source):
+    graph = api.graph(source)
+    n = len(graph["backward_steps"])
+    web.open(src=source)
+    for k in range(n + 1):
+        if k:
+            web.page.click("[data-testid=step-next]")
+        expected = expected_at(graph, k)
+        assert web.step_label() == f"step {k} / {n}"
+        assert web.grads() == shown(web, graph, expected), f"step {k}"
+        assert web.with_class("summing") == expected["summing"], f"step {k}"
+        assert web.with_class("done") == expected["done"], f"step {k}"
+        assert web.with_class("active") == expected["active"], f"step {k}"
+    # at the end: every node's final gradient, exactly the API's, and summing only where a value
+    # is used more than once
+    assert web.grads() == {node["id"]: web.formatted(node["grad"]) for node in graph["nodes"]}
+    multi_use = {node["id"] for node in graph["nodes"] if node["fan_out"] >= 2 and node["grad"] is not None}
+    assert web.with_class("summing") == multi_use
+    assert web.page.get_attribute("[data-testid=step-next]", "disabled") is not None
+
+
+def test_scalar_grads_read_back_as_the_api_numbers(web, api):
+    graph = api.graph(DIAMOND)
+    web.open(src=DIAMOND)
+    web.page.click("[data-testid=step-end]")
+    grads = web.grads()
+    for node in graph["nodes"]:
+        assert float(grads[node["id"]]) == pytest.approx(node["grad"], rel=5e-4)
+    assert grads == {"n0": "4", "n1": "-4", "n2": "-2", "n3": "-12", "n4": "-2", "n5": "10", "n6": "1"}
+
+
+def test_the_sum_is_shown_when_the_second_contribution_arrives(web, api):
+    graph = api.graph(DIAMOND)
+    web.open(src=DIAMOND)
+    # find the first step in which some node receives its second contribution
+    k, event = next((i + 1, e) for i, s in enumerate(graph["backward_steps"]) for e in s["events"] if e["accumulated"])
+    for _ in range(k - 1):
+        web.page.click("[data-testid=step-next]")
+    assert event["to"] not in web.with_class("summing")
+    assert web.page.locator(".sum-callout.show").count() == 0
+    web.page.click("[data-testid=step-next]")
+    assert event["to"] in web.with_class("summing")
+    callout = web.page.locator(".sum-callout.show")
+    assert callout.count() == 1
+    before, contribution, after = (web.formatted(event[key]) for key in ("grad_before", "contribution", "grad_after"))
+    term = lambda s: f"({s})" if s.startswith("-") else s  # noqa: E731
+    assert callout.text_content() == f"Σ {term(before)} + {term(contribution)} = {after}"
+    caption = web.page.text_content("[data-testid=caption]")
+    assert "sums" in caption and after in caption
+    assert web.page.get_attribute("[data-testid=caption]", "aria-live") == "polite"
+    # the Σ badge is drawn on the summing node
+    badge = web.page.locator(f"[data-node-id={event['to']}] .badge-sum")
+    assert badge.is_visible()
+    web.screenshot("02-mid-step-summing.png")
+
+
+def test_step_back_undoes_each_step(web, api):
+    graph = api.graph(DIAMOND)
+    n = len(graph["backward_steps"])
+    web.open(src=DIAMOND)
+
+    def snapshot():
+        return (web.step_label(), web.grads(), web.with_class("summing"), web.with_class("done"), web.with_class("active"))
+
+    forward = [snapshot()]
+    for _ in range(n):
+        web.page.click("[data-testid=step-next]")
+        forward.append(snapshot())
+    for k in range(n, 0, -1):
+        web.page.click("[data-testid=step-prev]")
+        assert snapshot() == forward[k - 1], f"back to step {k - 1}"
+    web.page.click("[data-testid=step-end]")
+    assert snapshot() == forward[n]
+    web.page.click("[data-testid=reset]")
+    assert snapshot() == forward[0]
+
+
+def test_keyboard_shortcuts(web, api):
+    graph = api.graph(DIAMOND)
+    n = len(graph["backward_steps"])
+    web.open(src=DIAMOND)
+    keys = web.page.keyboard
+    keys.press("ArrowRight")
+    keys.press("ArrowRight")
+    assert web.step_label() == f"step 2 / {n}"
+    keys.press("ArrowLeft")
+    assert web.step_label() == f"step 1 / {n}"
+    keys.press("End")
+    assert web.step_label() == f"step {n} / {n}"
+    keys.press("Home")
+    assert web.step_label() == f"step 0 / {n}"
+    # Space plays (a step every 1.4 s at 1x; the first one sooner) and pauses
+    keys.press(" ")
+    assert web.page.get_attribute("[data-testid=play]", "aria-pressed") == "true"
+    web.page.wait_for_function("() => !document.querySelector('[data-testid=step-label]').textContent.startsWith('step 0 ')")
+    keys.press(" ")
+    assert web.page.get_attribute("[data-testid=play]", "aria-pressed") == "false"
+    paused_at = web.step_label()
+    web.page.wait_for_timeout(1600)
+    assert web.step_label() == paused_at
+    # F fits the view again after a drag
+    transform = web.page.get_attribute(".viewport", "transform")
+    box = web.page.locator("[data-testid=graph]").bounding_box()
+    web.page.mouse.move(box["x"] + 40, box["y"] + 40)
+    web.page.mouse.down()
+    web.page.mouse.move(box["x"] + 140, box["y"] + 90, steps=4)
+    web.page.mouse.up()
+    assert web.page.get_attribute(".viewport", "transform") != transform
+    keys.press("f")
+    assert web.page.get_attribute(".viewport", "transform") == transform
+    # ? opens the shortcut help, Escape closes it
+    keys.press("?")
+    assert web.page.is_visible("#help-dialog")
+    keys.press("Escape")
+    assert web.page.is_hidden("#help-dialog")
+    # P: presenter mode on and off
+    keys.press("p")
+    assert "presenter" in web.page.get_attribute("body", "class")
+    keys.press("p")
+    assert "presenter" not in (web.page.get_attribute("body", "class") or "")
+    # not while typing in the editor
+    before = web.step_label()
+    web.page.click("[data-testid=source]")
+    keys.press("End")
+    keys.press("ArrowRight")
+    keys.press("p")
+    assert web.step_label() == before
+    assert "presenter" not in (web.page.get_attribute("body", "class") or "")
+
+
+def test_play_runs_to_the_end_and_stops(web, api):
+    source = "x = 3\nL = x*x + x"
+    graph = api.graph(source)
+    n = len(graph["backward_steps"])
+    web.open(src=source)
+    web.page.select_option("[data-testid=speed]", "4")
+    web.page.click("[data-testid=play]")
+    web.page.wait_for_function(f"() => document.querySelector('[data-testid=step-label]').textContent === 'step {n} / {n}'", timeout=10_000)
+    web.page.wait_for_function("() => document.querySelector('[data-testid=play]').getAttribute('aria-pressed') === 'false'")
+    assert web.grads() == {node["id"]: web.formatted(node["grad"]) for node in graph["nodes"]}
+
+
+def test_forward_pass_steps_in_topological_order(web, api):
+    graph = api.graph(DIAMOND)
+    order = graph["forward_order"]
+    web.open(src=DIAMOND)
+    web.page.select_option("[data-testid=direction]", "forward")
+    assert web.step_label() == f"step 0 / {len(order)}"
+    values = lambda: web.page.eval_on_selector_all(  # noqa: E731
+        "[data-node-id]", "els => Object.fromEntries(els.map(e => [e.dataset.nodeId, e.querySelector('[data-role=value]').textContent]))")
+    assert set(values().values()) == {"?"}
+    by_id = {node["id"]: node for node in graph["nodes"]}
+    for k, nid in enumerate(order, start=1):
+        web.page.click("[data-testid=step-next]")
+        shown_values = values()
+        assert web.with_class("active") == {nid}
+        assert shown_values[nid] == web.formatted(by_id[nid]["value"])
+        assert {i for i, v in shown_values.items() if v != "?"} == set(order[:k])
+    assert "computes" in web.page.text_content("[data-testid=caption]")
+    # and back to backward, at step 0
+    web.page.select_option("[data-testid=direction]", "backward")
+    assert web.step_label() == f"step 0 / {len(graph['backward_steps'])}"
+
+
+def test_clicking_a_node_opens_the_inspector(web, api):
+    graph = api.graph(DIAMOND)
+    web.open(src=DIAMOND, step=len(graph["backward_steps"]))
+    a = next(node for node in graph["nodes"] if node["label"] == "a")
+    web.page.click(f"[data-node-id={a['id']}]")
+    inspector = web.page.locator("[data-testid=inspector]")
+    assert inspector.is_visible()
+    text = inspector.text_content()
+    assert "Contributions received (2)" in text
+    assert f"Paths to the root: {graph['paths'][a['id']]['count']}" in text
+    assert "grad = 10 + (-6) = 4" in text
+    assert "sum over paths = 4" in text
+    mul = next(node for node in graph["nodes"] if node["op"] == "mul" and node["label"] is None)
+    web.page.click(f"[data-node-id={mul['id']}]")
+    assert mul["rule"] in inspector.text_content()
+    web.page.keyboard.press("Escape")
+    assert inspector.is_hidden()
