@@ -12,7 +12,7 @@ export class ApiError extends Error {
   }
 }
 
-async function request(method, url, body, as = "json") {
+async function request(method, url, body) {
   let response;
   try {
     response = await fetch(url, {
@@ -28,14 +28,14 @@ async function request(method, url, body, as = "json") {
     try {
       payload = await response.json();
     } catch {
-      payload = null;
+      payload = null; // not JSON (a proxy's error page, a crash): reported by status below
     }
     if (payload && payload.error && typeof payload.error.message === "string") {
       throw new ApiError(payload.error, response.status);
     }
     throw new ApiError({ kind: "server", message: `the server answered ${response.status} ${response.statusText}` }, response.status);
   }
-  return as === "json" ? response.json() : response.blob();
+  return response.json();
 }
 
 /** The gallery: [{id, title, source, note}]. */
@@ -48,14 +48,5 @@ export function fetchExamples() {
  * @param {{source: string, mode?: string, root?: string|null, gradcheck?: boolean, maxPaths?: number}} options
  */
 export function fetchGraph({ source, mode = "correct", root = null, gradcheck = false, maxPaths = 16 }) {
-  return request("POST", "/api/graph", graphRequest({ source, mode, root, gradcheck, maxPaths }));
-}
-
-/** A static Graphviz drawing (svg, png or dot) as a Blob. */
-export function fetchRender({ source, mode = "correct", root = null }, format) {
-  return request("POST", "/api/render", { ...graphRequest({ source, mode, root, gradcheck: false, maxPaths: 16 }), format }, "blob");
-}
-
-function graphRequest({ source, mode, root, gradcheck, maxPaths }) {
-  return { source, root, mode, max_paths: maxPaths, gradcheck, layout: true };
+  return request("POST", "/api/graph", { source, root, mode, max_paths: maxPaths, gradcheck, layout: true });
 }

@@ -54,18 +54,6 @@ export function flatten(v) {
   return out;
 }
 
-/** The shape of a nested list (as the API would report it). */
-export function shapeOf(v) {
-  if (isSummary(v)) return v.shape;
-  const shape = [];
-  let cur = v;
-  while (Array.isArray(cur)) {
-    shape.push(cur.length);
-    cur = cur[0];
-  }
-  return shape;
-}
-
 /** Shapes as a user writes them: (), (3,), (2,3). */
 export function formatShape(shape) {
   if (!shape || shape.length === 0) return "()";

@@ -292,7 +292,7 @@ export class GraphView extends EventTarget {
         gradValue = undefined;
         gradText = UNKNOWN;
         valueText = s.computed ? rec.valueText : UNKNOWN;
-        flags = (id === state.active ? "a" : "") + (s.done ? "d" : "");
+        flags = (id === state.active ? "a" : "") + (s.computed ? "c" : "");
       }
       if (rec.shownGrad !== gradText) {
         rec.gradEl.textContent = gradText;
@@ -309,6 +309,7 @@ export class GraphView extends EventTarget {
         rec.el.classList.toggle("summing", flags.includes("s"));
         rec.el.classList.toggle("done", flags.includes("d"));
         rec.el.classList.toggle("received", flags.includes("r"));
+        rec.el.classList.toggle("computed", flags.includes("c"));
         rec.flags = flags;
       }
       if (rec.callout) rec.callout.el.classList.remove("show");
@@ -347,8 +348,12 @@ export class GraphView extends EventTarget {
     const { el, rect, text: textEl, font } = rec.callout;
     textEl.textContent = text;
     const width = text.length * font * MONO_EM + font;
-    rect.setAttribute("x", round(-width / 2));
+    // centred over the node, but kept inside the drawing so that fitting shows all of it
+    const box = this.layout.nodes[event.to];
+    const center = Math.min(Math.max(box.x, width / 2), Math.max(width / 2, this.layout.width - width / 2));
+    rect.setAttribute("x", round(center - box.x - width / 2));
     rect.setAttribute("width", round(width));
+    textEl.setAttribute("x", round(center - box.x));
     el.classList.add("show");
   }
 
@@ -375,10 +380,6 @@ export class GraphView extends EventTarget {
     if (this.selected) this.nodes.get(this.selected)?.el.classList.remove("selected");
     this.selected = id && this.nodes.has(id) ? id : null;
     if (this.selected) this.nodes.get(this.selected).el.classList.add("selected");
-  }
-
-  nodeName(id) {
-    return nodeName(this.model, id);
   }
 }
 

@@ -7,7 +7,7 @@ const GAP_Y = 24;
 const MARGIN = 12;
 const ARROW = 9;
 
-export function boxSize(node) {
+function boxSize(node) {
   if (!node.shape || node.shape.length === 0) return { width: 110, height: 60 };
   return { width: 160, height: 100 };
 }

@@ -3,7 +3,6 @@
 // Events: "step"  detail {k, n, from}   (from = previous k, null after load)
 //         "state" detail {playing, speed}
 
-export const SPEEDS = [0.5, 1, 2, 4];
 const BASE_INTERVAL_MS = 1400; // one step per 1.4 s at 1x: time to follow a contribution
 
 export class Player extends EventTarget {

@@ -100,7 +100,7 @@ export function forwardState(model, k) {
   const computed = new Set(order.slice(0, k));
   const nodes = new Map();
   for (const node of model.graph.nodes) {
-    nodes.set(node.id, { computed: computed.has(node.id), done: computed.has(node.id) });
+    nodes.set(node.id, { computed: computed.has(node.id) });
   }
   const sentEdges = new Set();
   for (const e of model.graph.edges) if (computed.has(e.target)) sentEdges.add(e.id);

@@ -107,3 +107,27 @@ def test_script_in_the_source_executes_nothing(web):
     assert web.page.input_value("[data-testid=source]") == payload
     assert web.page.eval_on_selector_all("img, [onerror], [onload]", "els => els.length") == 0
     assert web.dialogs == []
+
+
+def test_arrows_run_from_inputs_to_consumers(web, api):
+    """Each edge is drawn from its input's box to its consumer's box (the layout matches the edges)."""
+    for source in (DIAMOND, "x = 3\nL = x*x + x", "a = [1, 2, 3]\nb = [4, 5, 6]\nc = a + b\nd = b + c"):
+        graph = api.graph(source)
+        web.open(src=source)
+        ends = web.page.evaluate("""() => Object.fromEntries([...document.querySelectorAll('.edge')].map((g) => {
+          const path = g.querySelector('.edge-line');
+          const n = path.getTotalLength();
+          const a = path.getPointAtLength(0), b = path.getPointAtLength(n);
+          return [g.dataset.edgeId, [[a.x, a.y], [b.x, b.y]]];
+        }))""")
+        boxes = graph["layout"]["nodes"]
+
+        def distance(point, box):
+            dx = max(abs(point[0] - box["x"]) - box["width"] / 2, 0)
+            dy = max(abs(point[1] - box["y"]) - box["height"] / 2, 0)
+            return (dx * dx + dy * dy) ** 0.5
+
+        for edge in graph["edges"]:
+            start, end = ends[edge["id"]]
+            assert distance(start, boxes[edge["source"]]) < 15, (source, edge)
+            assert distance(end, boxes[edge["target"]]) < 25, (source, edge)
