@@ -17,4 +17,6 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     if lead < 0 or any(n != 1 and n != m for n, m in zip(shape, grad.shape[lead:])):
         raise GradientShapeError(f"gradient of shape {grad.shape} cannot be summed to shape {shape}")
     stretched = tuple(lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1)
+    if not stretched and shape:  # only new leading axes: summing them away leaves `shape`
+        return grad.sum(axis=tuple(range(lead)))
     return grad.sum(axis=tuple(range(lead)) + stretched, keepdims=True).reshape(shape)

@@ -230,8 +230,9 @@ def _cross_entropy(logits, targets):
 
 
 def _cross_entropy_vjp(g, out, logits, targets):
-    # d/dlogits of -mean(log_softmax[i, t_i]) = (softmax - onehot(t)) / batch
-    classes = _class_indices(targets, logits.shape[1])
+    # d/dlogits of -mean(log_softmax[i, t_i]) = (softmax - onehot(t)) / batch; the forward pass
+    # has already checked that the targets are class indices
+    classes = targets.astype(np.intp)
     p = _softmax(logits, 1)
     p[np.arange(len(classes)), classes] -= 1.0
     return p * (g / len(classes)), None
