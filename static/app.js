@@ -196,6 +196,7 @@ function showStep({ k, n, from }) {
   if (!model) return;
   const st = stateAt(model, state.direction, k);
   view.apply(st);
+  if (st.active) view.reveal(st.active);
   controls.showStep(k, n);
   $("caption").textContent = caption(model, state.direction, k);
   if (from !== null && k === from + 1) {

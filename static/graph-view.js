@@ -369,6 +369,13 @@ export class GraphView extends EventTarget {
     animation.oncancel = () => ring.remove();
   }
 
+  /** Bring a node into view if it is off screen (a large graph, zoomed in, while stepping). */
+  reveal(id) {
+    const box = this.layout.nodes[id];
+    if (!box) return;
+    this.panZoom.reveal({ x: box.x - box.width / 2, y: box.y - box.height / 2, width: box.width, height: box.height });
+  }
+
   /** The point at parameter u (0..1) along an edge's Bézier curve, from its input to its consumer. */
   edgePoint(edgeId, u) {
     const points = this.edges.get(edgeId)?.points;

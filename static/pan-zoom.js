@@ -76,9 +76,24 @@ export class PanZoom {
     this.set(scale, width / 2 - cx * scale, height / 2 - cy * scale);
   }
 
+  /** Pan (keeping the zoom) so that the box {x, y, width, height} is in view, if it is not. */
+  reveal(box, margin = 24) {
+    const { width, height } = this.svg.getBoundingClientRect();
+    const left = this.tx + box.x * this.scale;
+    const top = this.ty + box.y * this.scale;
+    const right = left + box.width * this.scale;
+    const bottom = top + box.height * this.scale;
+    if (left >= margin && top >= margin && right <= width - margin && bottom <= height - margin) return false;
+    const cx = box.x + box.width / 2;
+    const cy = box.y + box.height / 2;
+    this.set(this.scale, width / 2 - cx * this.scale, height / 2 - cy * this.scale);
+    return true;
+  }
+
   down(e) {
     if (e.button !== 0 && e.pointerType === "mouse") return;
-    this.svg.setPointerCapture?.(e.pointerId);
+    // touch and pen pointers are captured by their target already; a mouse must be asked to be
+    if (e.pointerType === "mouse") this.svg.setPointerCapture(e.pointerId);
     this.pointers.set(e.pointerId, { x: e.clientX, y: e.clientY });
     if (this.pointers.size === 1) {
       this.gesture = { kind: "pan", startX: e.clientX, startY: e.clientY, moved: false, target: e.target };

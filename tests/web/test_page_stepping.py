@@ -236,3 +236,64 @@ def test_clicking_a_node_opens_the_inspector(web, api):
     assert mul["rule"] in inspector.text_content()
     web.page.keyboard.press("Escape")
     assert inspector.is_hidden()
+
+
+def test_contributions_travel_along_edges_unless_motion_is_reduced(web_factory, api):
+    graph = api.graph(DIAMOND)
+    moving = web_factory(reduced_motion="no-preference")
+    moving.open(src=DIAMOND)
+    moving.page.click("[data-testid=step-next]")
+    tokens = moving.page.locator(".flow-token")
+    assert tokens.count() == len(graph["backward_steps"][0]["events"])
+    labels = sorted(tokens.locator("text").all_text_contents())
+    assert labels == sorted(moving.formatted(e["contribution"]) for e in graph["backward_steps"][0]["events"])
+    moving.page.wait_for_function("() => document.querySelectorAll('.flow-token').length === 0", timeout=3000)
+
+    still = web_factory(reduced_motion="reduce")
+    still.open(src=DIAMOND)
+    still.page.click("[data-testid=step-next]")
+    assert still.page.locator(".flow-token").count() == 0
+    assert still.page.locator(".arrival").count() == 0
+    # the step itself is shown all the same
+    assert still.with_class("active") == {graph["backward_steps"][0]["node"]}
+
+
+def test_wheel_and_pinch_zoom_and_drag_pan(web):
+    web.open(src=DIAMOND)
+    scale = lambda: web.page.evaluate(  # noqa: E731
+        "() => document.querySelector('.viewport').transform.baseVal.consolidate().matrix.a")
+    start = scale()
+    box = web.page.locator("[data-testid=graph]").bounding_box()
+    web.page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    web.page.mouse.wheel(0, -300)
+    web.page.wait_for_function(f"() => document.querySelector('.viewport').transform.baseVal.consolidate().matrix.a > {start}")
+    zoomed = scale()
+    # a two-finger pinch, as pointer events: fingers moving apart zoom in
+    web.page.evaluate("""() => {
+      const svg = document.querySelector('[data-testid=graph]');
+      const r = svg.getBoundingClientRect();
+      const cx = r.left + r.width / 2, cy = r.top + r.height / 2;
+      const fire = (type, id, x) => svg.dispatchEvent(new PointerEvent(type, {
+        pointerId: id, pointerType: 'touch', clientX: x, clientY: cy, bubbles: true, isPrimary: id === 1 }));
+      fire('pointerdown', 1, cx - 50); fire('pointerdown', 2, cx + 50);
+      for (let d = 60; d <= 150; d += 10) { fire('pointermove', 1, cx - d); fire('pointermove', 2, cx + d); }
+      fire('pointerup', 1, cx - 150); fire('pointerup', 2, cx + 150);
+    }""")
+    assert scale() > zoomed * 2
+    # a click without a drag still selects a node
+    web.page.click("[data-testid=fit]")
+    web.page.click("[data-node-id=n0]")
+    assert web.page.is_visible("[data-testid=inspector]")
+
+
+def test_stepping_a_big_graph_brings_the_firing_node_into_view(web):
+    source = "x = 1\n" + "x = x*1.01 + 0.1\n" * 60
+    web.open(src=source)
+    for _ in range(10):
+        web.page.click("[data-testid=zoom-in]")
+    for _ in range(5):
+        web.page.keyboard.press("ArrowRight")
+    active = web.page.locator("[data-node-id].active .box").bounding_box()
+    pane = web.page.locator("[data-testid=graph]").bounding_box()
+    assert pane["x"] <= active["x"] and active["x"] + active["width"] <= pane["x"] + pane["width"]
+    assert pane["y"] <= active["y"] and active["y"] + active["height"] <= pane["y"] + pane["height"]
