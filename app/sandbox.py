@@ -14,6 +14,7 @@ import queue
 import resource
 import signal
 import threading
+import warnings
 from multiprocessing.connection import Connection
 from typing import Any, Callable
 
@@ -63,6 +64,9 @@ def serve(conn: Connection, memory_bytes: int) -> None:
     worker knows the limit.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group; the parent decides
+    # Python's parser warns about some typos (`1if`) on stderr; the user gets our error instead, and
+    # a worker runs one call at a time, so filtering here is safe
+    warnings.simplefilter("ignore", SyntaxWarning)
     limit = address_space() + memory_bytes
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     while True:
