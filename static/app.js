@@ -254,6 +254,12 @@ function showError(error) {
   const title = document.createElement("strong");
   title.textContent = `${error.kind ?? "error"} error${where}: `;
   box.append(title, document.createTextNode(error.message));
+  if (state.model) {
+    const hint = document.createElement("div");
+    hint.className = "hint";
+    hint.textContent = "The graph, dimmed, is the last program that ran.";
+    box.append(hint);
+  }
   box.hidden = false;
   editor.showError({ line: error.line, col: error.col, endCol: error.endCol, message: error.message });
   $("graph").classList.toggle("stale", Boolean(state.model));
