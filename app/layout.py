@@ -72,8 +72,8 @@ def structure_dot(key: tuple) -> str:
     for i, cls in enumerate(sizes):
         width, height = BOX_SIZES[cls]
         dot.node(f"n{i}", width=str(width), height=str(height))
-    for source, target in edges:
-        dot.edge(f"n{source}", f"n{target}")
+    for i, (source, target) in enumerate(edges):
+        dot.edge(f"n{source}", f"n{target}", id=f"e{i}")  # Graphviz numbers edges its own way: name them
     return dot.source
 
 
@@ -139,5 +139,5 @@ def parse_dot_json(out: dict[str, Any], n_edges: int) -> tuple[list[dict], list[
             end = point(parts.pop(0)[2:])
         if parts and parts[0].startswith("s,"):
             parts.pop(0)
-        routes[edge["_gvid"]] = {"points": [point(p) for p in parts], "end": end}
+        routes[int(edge["id"][1:])] = {"points": [point(p) for p in parts], "end": end}
     return boxes, routes, width, height

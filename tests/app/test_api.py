@@ -317,3 +317,18 @@ def test_api_docs_work_offline(client):
     assert "script-src" not in page.headers["content-security-policy"]
     assert client.get("/docs-assets/swagger-ui-bundle.js").status_code == 200
     assert client.get("/static/docs-init.js").status_code == 200
+
+
+def test_edge_routes_join_their_own_boxes(example_graph):
+    """Each route starts at its source's box and ends (arrow tip) at its target's box."""
+    layout = example_graph["layout"]
+
+    def inside(point, box, slack=2.0):
+        return (abs(point[0] - box["x"]) <= box["width"] / 2 + slack
+                and abs(point[1] - box["y"]) <= box["height"] / 2 + slack)
+
+    for edge in example_graph["edges"]:
+        route = layout["edges"][edge["id"]]
+        tip = route["end"] or route["points"][-1]
+        assert inside(route["points"][0], layout["nodes"][edge["source"]]), edge
+        assert inside(tip, layout["nodes"][edge["target"]]), edge
