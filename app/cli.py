@@ -1,6 +1,7 @@
 """The command line: `python -m app serve` and `python -m app render SOURCE -o FILE`."""
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -33,8 +34,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    # Requests run in a thread pool; glibc gives each thread its own malloc arena and keeps freed
+    # memory in them, so a burst would leave every worker permanently larger. Two arenas keep the
+    # server's memory flat under load (inherited by the worker processes uvicorn starts).
+    os.environ.setdefault("MALLOC_ARENA_MAX", "2")
     uvicorn.run("app.main:app", host=args.host, port=args.port, workers=args.workers,
-                timeout_keep_alive=5, limit_concurrency=512)
+                timeout_keep_alive=30, limit_concurrency=512)
     return 0
 
 

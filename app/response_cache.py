@@ -5,9 +5,10 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 
-# Per server process; the largest responses (5,000 nodes) are a few MB, so this holds dozens.
-MAX_CACHE_BYTES = 64 * 1024 * 1024
-MAX_ENTRY_BYTES = 8 * 1024 * 1024
+# Per server process. A gallery response is 5-50 KB and a 500-node graph ~0.5 MB, so this holds the
+# links a class shares many times over while keeping the server's memory flat under load.
+MAX_CACHE_BYTES = 16 * 1024 * 1024
+MAX_ENTRY_BYTES = 2 * 1024 * 1024
 
 
 class ResponseCache:
