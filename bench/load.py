@@ -14,6 +14,7 @@ by more than 10%, or the server was unhealthy afterwards.
 
 import argparse
 import asyncio
+import json
 import os
 import random
 import statistics
@@ -74,7 +75,9 @@ async def client_loop(client: httpx.AsyncClient, normal: list[str], hostile: lis
         stats["sent"] += 1
         start = time.perf_counter()
         try:
-            response = await client.post("/api/graph", json={"source": source})
+            # ASCII-escaped JSON, so hostile sources with lone surrogates reach the server as they are
+            response = await client.post("/api/graph", content=json.dumps({"source": source}),
+                                         headers={"content-type": "application/json"})
         except httpx.HTTPError as e:
             stats["errors"].append(f"transport: {type(e).__name__}")
             continue
