@@ -111,9 +111,10 @@ class GraphWriter:
         if self.received.get(t, 0) >= 2:
             flags.append("sum")
         arrays = (t.data,) if t.grad is None else (t.data, t.grad)
-        if any(np.isnan(a).any() for a in arrays):
+        troubled = [a for a in arrays if not np.isfinite(a).all()]  # one check for the common case
+        if any(np.isnan(a).any() for a in troubled):
             flags.append("nan")
-        if any(np.isinf(a).any() for a in arrays):
+        if any(np.isinf(a).any() for a in troubled):
             flags.append("inf")
         if node_id in saturated:
             flags.append("saturated")
