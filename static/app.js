@@ -16,6 +16,7 @@ import { permalink, readUrlState, writeUrlState } from "./url-state.js";
 
 const FALLBACK_SOURCE = "a = 2\nb = 3\nc = 4\nL = (a*b + c) * (a - c)";
 const PRESENTER_MIN_TEXT_PX = 26; // at least 24 px on screen, with a margin for rounding
+const READABLE_TEXT_PX = 9; // a graph opens no smaller than this (the "fit" button goes below)
 const URL_WRITE_DELAY_MS = 150;
 const MODE_WORDS = {
   overwrite: "Bug: overwrite. A node used more than once keeps only its last contribution (grad = c instead of grad += c).",
@@ -36,7 +37,9 @@ const state = {
   signature: null,
   request: 0,
   selected: null,
-  autoFit: true,
+  // "readable": all of the graph, or a readable part around the firing node; "whole": all of it
+  // however small ("fit"); both follow the window's size. "user": panned or zoomed by hand.
+  view: "readable",
   graphs: 0,
 };
 
@@ -75,7 +78,7 @@ const controls = new Controls({
     run({ step: "keep" });
   },
   loadExample,
-  fit,
+  fit: () => fit("whole"),
   zoomIn: () => zoom(1.25),
   zoomOut: () => zoom(0.8),
   presenter: () => setPresenter(!isPresenting(), afterPresenter),
@@ -105,10 +108,10 @@ player.addEventListener("state", (e) => {
 });
 view.addEventListener("select", (e) => select(e.detail.id));
 view.addEventListener("userview", () => {
-  state.autoFit = false;
+  state.view = "user";
 });
 new ResizeObserver(() => {
-  if (state.autoFit && state.model) fit();
+  if (state.view !== "user" && state.model) fit(state.view);
 }).observe($("graph"));
 watchFullscreen(() => setPresenter(false, afterPresenter));
 initTheme(showTheme);
@@ -174,7 +177,8 @@ function showGraph(graph, source, k) {
   hideError();
   const n = stepCount(model, state.direction);
   player.load(n, Math.min(k, n));
-  if (!sameGraph || state.autoFit) fit();
+  if (!sameGraph) fit("readable");
+  else if (state.view !== "user") fit(state.view);
   if (state.selected && model.nodes.has(state.selected) && sameGraph) select(state.selected);
   else select(null);
   showDiagnostics(graph);
@@ -225,26 +229,32 @@ function select(id) {
   else inspector.hide();
 }
 
-function fit() {
+/**
+ * Show the whole graph, as large as fits. Unless `how` is "whole", never with text smaller than
+ * READABLE_TEXT_PX (in presenter mode, never smaller than PRESENTER_MIN_TEXT_PX at all): a
+ * thousand-node graph then opens on a readable part, centred on the firing node or the root.
+ */
+function fit(how = "readable") {
   if (!state.model) return;
   const presenting = isPresenting();
+  const minText = presenting ? PRESENTER_MIN_TEXT_PX : how === "whole" ? 0 : READABLE_TEXT_PX;
   const focusId = stateAt(state.model, state.direction, player.k).active ?? state.model.root;
   view.panZoom.fit(view.bounds, {
-    minScale: presenting ? PRESENTER_MIN_TEXT_PX / view.minFont : 0,
+    minScale: minText / view.minFont,
     maxScale: presenting ? 8 : 2.5,
     focus: view.nodeCenter(focusId),
   });
-  state.autoFit = true;
+  state.view = how;
 }
 
 function zoom(factor) {
   view.panZoom.zoomCenter(factor);
-  state.autoFit = false;
+  state.view = "user";
 }
 
 function afterPresenter() {
   // wait for the new layout before measuring the graph's box
-  requestAnimationFrame(() => requestAnimationFrame(fit));
+  requestAnimationFrame(() => requestAnimationFrame(() => fit(state.view === "whole" ? "whole" : "readable")));
 }
 
 function showError(error) {
@@ -265,7 +275,10 @@ function showError(error) {
   $("graph").classList.toggle("stale", Boolean(state.model));
   body.dataset.state = "error";
   body.dataset.ready = state.model ? "true" : "false";
-  if (!state.model) $("caption").textContent = "No graph yet: fix the error in the editor.";
+  if (!state.model) {
+    $("caption").textContent = "No graph yet: fix the error in the editor.";
+    controls.showStep(0, 0);
+  }
 }
 
 function hideError() {

@@ -5,6 +5,7 @@ import { flatten, formatCompact, formatShape, formatTerm, formatValue, formatVal
 import { fallbackLayout } from "./layout-fallback.js";
 import { nodeTitle, opSymbol } from "./ops.js";
 import { PanZoom } from "./pan-zoom.js";
+import { Occupancy, firstFree, leastCovered } from "./placement.js";
 import { nodeName } from "./steps.js";
 
 const PAD = 6;
@@ -14,6 +15,10 @@ const HEAT_MAX_ROWS = 8;
 const HEAT_MAX_COLS = 12;
 const UNKNOWN = "?";
 const FAR_TEXT_PX = 3.5; // below this on-screen size, node text is not drawn
+const EDGE_FONT = 12; // contributions written on edges, in graph units
+const EDGE_LABEL_MIN_PX = 6.5; // below this on-screen size, they are not drawn
+// where along an edge its label may sit (0 = input, 1 = consumer), best first
+const EDGE_LABEL_SPOTS = [0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8];
 const CULL_MIN_NODES = 200; // from this size on, what lies well outside the window is not drawn
 
 export class GraphView extends EventTarget {
@@ -55,19 +60,31 @@ export class GraphView extends EventTarget {
     this.edges.clear();
     this.selected = null;
     this.minFont = Infinity;
+    // what is drawn where: boxes and their badges first, then sum callouts where they cover
+    // least, then edge labels where they cover nothing
+    this.occupied = new Occupancy();
+    this.extent = [0, 0, this.layout.width, this.layout.height];
     const edgeLayer = svgEl("g", { class: "edges" });
     const nodeLayer = svgEl("g", { class: "nodes" });
-    // contributions written on edges sit above the boxes: short edges are shorter than their text
     const labelLayer = svgEl("g", { class: "edge-labels" });
     const calloutLayer = svgEl("g", { class: "callouts" });
+    for (const node of model.graph.nodes) this.buildNode(node, nodeLayer);
+    for (const node of model.graph.nodes) this.buildCallout(node, calloutLayer);
     for (const edge of model.graph.edges) this.buildEdge(edge, edgeLayer, labelLayer);
-    for (const node of model.graph.nodes) this.buildNode(node, nodeLayer, calloutLayer);
     if (!Number.isFinite(this.minFont)) this.minFont = 12;
     this.viewport.replaceChildren(edgeLayer, nodeLayer, labelLayer, calloutLayer);
     this.overlay.replaceChildren();
     this.shownDirection = null;
+    this.far = null;
     this.setDetail(this.panZoom.scale);
     this.scheduleCull();
+  }
+
+  /** Mark `rect` ([x0, y0, x1, y1], graph units) as taken, and grow the drawing's extent to hold it. */
+  occupy(rect) {
+    this.occupied.add(rect);
+    const e = this.extent;
+    this.extent = [Math.min(e[0], rect[0]), Math.min(e[1], rect[1]), Math.max(e[2], rect[2]), Math.max(e[3], rect[3])];
   }
 
   /**
@@ -80,6 +97,7 @@ export class GraphView extends EventTarget {
       this.far = far;
       this.svg.classList.toggle("far", far);
     }
+    this.svg.classList.toggle("tiny-edge-labels", scale * EDGE_FONT < EDGE_LABEL_MIN_PX);
   }
 
   scheduleCull() {
@@ -116,20 +134,24 @@ export class GraphView extends EventTarget {
     }
   }
 
-  /** Run `fn` with every element drawn (for exports), then cull again. */
+  /** Run `fn` with every element drawn in full detail (for exports), then cull again. */
   withEverythingDrawn(fn) {
     this.cull(true);
+    this.svg.classList.remove("far", "tiny-edge-labels");
     try {
       return fn();
     } finally {
+      this.far = null;
+      this.setDetail(this.panZoom.scale);
       if (this.nodes.size >= CULL_MIN_NODES) this.cull();
     }
   }
 
-  /** The drawing's extent in graph units, with room for badges and sum callouts above the top row. */
+  /** The drawing's extent in graph units: boxes, badges, labels and sum callouts, with a margin. */
   get bounds() {
-    const top = 16 + 2.2 * Math.max(this.minFont, 12);
-    return { x: -12, y: -top, width: this.layout.width + 24, height: this.layout.height + top + 18 };
+    const [x0, y0, x1, y1] = this.extent;
+    const margin = 8;
+    return { x: x0 - margin, y: y0 - margin, width: x1 - x0 + 2 * margin, height: y1 - y0 + 2 * margin };
   }
 
   nodeCenter(id) {
@@ -146,8 +168,20 @@ export class GraphView extends EventTarget {
     svgEl("path", { class: "edge-head", d: arrowHead(points, tip) }, g);
     let label = null;
     if (edge.contribution !== null && edge.contribution !== undefined) {
-      const [x, y] = bezierMidpoint(points);
-      label = svgEl("text", { class: "edge-label", "data-edge-id": edge.id, x: round(x), y: round(y - 5), "text-anchor": "middle" }, labelLayer, formatCompact(edge.contribution));
+      // beside the line (a "-" on the line would vanish into it), where it covers no box, badge,
+      // callout or other label; not at all if there is no such spot
+      const text = formatCompact(edge.contribution);
+      const halfW = (text.length * EDGE_FONT * MONO_EM) / 2 + 2;
+      const halfH = EDGE_FONT * 0.62;
+      const spots = EDGE_LABEL_SPOTS.flatMap((u) => besideCurve(points, u, halfW, halfH).map(([x, y]) => [x - halfW, y - halfH, x + halfW, y + halfH]));
+      const spot = firstFree(this.occupied, spots);
+      if (spot) {
+        this.occupy(spot);
+        label = svgEl("text", {
+          class: "edge-label", "data-edge-id": edge.id, x: round((spot[0] + spot[2]) / 2), y: round((spot[1] + spot[3]) / 2 + 0.36 * EDGE_FONT),
+          "text-anchor": "middle", "font-size": EDGE_FONT,
+        }, labelLayer, text);
+      }
     }
     const xs = points.map((p) => p[0]).concat(tip ? [tip[0]] : []);
     const ys = points.map((p) => p[1]).concat(tip ? [tip[1]] : []);
@@ -155,7 +189,7 @@ export class GraphView extends EventTarget {
     this.edges.set(edge.id, { el: g, line, label, points, extent, culled: false, sent: false, current: false });
   }
 
-  buildNode(node, layer, calloutLayer) {
+  buildNode(node, layer) {
     const model = this.model;
     const box = this.layout.nodes[node.id];
     const w = box.width;
@@ -223,15 +257,18 @@ export class GraphView extends EventTarget {
       gradHeat.paint(null, 1);
     }
 
+    // badges sit on the box's top edge, outside it, so that they never cover the title
     const badgeFont = Math.max(base * 0.8, 7);
+    const badgeH = badgeFont * 1.4;
+    const badgeY = round(1.5 - badgeH); // overlapping the border only
     this.minFont = Math.min(this.minFont, badgeFont);
     const badges = nodeBadges(model, node);
     let right = w - 4;
     for (const badge of badges) {
       const bw = badge.text.length * badgeFont * 0.68 + badgeFont * 0.9;
-      const b = svgEl("g", { class: `badge badge-${badge.kind}`, transform: `translate(${round(right - bw)},${round(-badgeFont * 0.85)})` }, g);
+      const b = svgEl("g", { class: `badge badge-${badge.kind}`, transform: `translate(${round(right - bw)},${badgeY})` }, g);
       svgEl("title", {}, b, badge.title);
-      svgEl("rect", { width: round(bw), height: round(badgeFont * 1.4), rx: round(badgeFont * 0.7) }, b);
+      svgEl("rect", { width: round(bw), height: round(badgeH), rx: round(badgeH / 2) }, b);
       svgEl("text", { x: round(bw / 2), y: round(badgeFont * 1.08), "text-anchor": "middle", "font-size": round(badgeFont) }, b, badge.text);
       right -= bw + 3;
     }
@@ -239,34 +276,72 @@ export class GraphView extends EventTarget {
       // the op as a small bubble on the box's top-left corner
       const text = opSymbol(node);
       const bw = Math.max(text.length * badgeFont * 0.68 + badgeFont * 0.9, badgeFont * 1.6);
-      const b = svgEl("g", { class: "op-bubble", transform: `translate(${round(4)},${round(-badgeFont * 0.85)})` }, g);
-      svgEl("rect", { width: round(bw), height: round(badgeFont * 1.4), rx: round(badgeFont * 0.7) }, b);
+      const b = svgEl("g", { class: "op-bubble", transform: `translate(${round(4)},${badgeY})` }, g);
+      svgEl("rect", { width: round(bw), height: round(badgeH), rx: round(badgeH / 2) }, b);
       svgEl("text", { x: round(bw / 2), y: round(badgeFont * 1.08), "text-anchor": "middle", "font-size": round(badgeFont) }, b, text);
     }
+    const x0 = box.x - w / 2;
+    const y0 = box.y - h / 2;
+    this.occupy([x0, y0, x0 + w, y0 + h]);
+    const hasBadges = badges.length > 0 || (node.kind === "op" && node.label);
+    const badgeBand = hasBadges ? [x0, y0 + badgeY, x0 + w, y0] : null;
+    if (badgeBand) this.occupy(badgeBand);
+    let bottom = y0 + h;
     if (model.differs.has(node.id) && model.graph.compare) {
-      // the correct gradient, pinned under a node whose buggy gradient differs
+      // the correct gradient, pinned on the bottom edge of a node whose buggy gradient differs
       const text = `correct: ${formatValue(model.graph.compare.correct[node.id] ?? null)}`;
       const font = badgeFont;
       const bw = text.length * font * MONO_EM + font;
-      const b = svgEl("g", { class: "correct-pill", transform: `translate(${round(w / 2 - bw / 2)},${round(h - font * 0.6)})` }, g);
+      const py = h - font * 0.6;
+      const b = svgEl("g", { class: "correct-pill", transform: `translate(${round(w / 2 - bw / 2)},${round(py)})` }, g);
       svgEl("rect", { width: round(bw), height: round(font * 1.4), rx: round(font * 0.4) }, b);
       svgEl("text", { x: round(bw / 2), y: round(font * 1.05), "text-anchor": "middle", "font-size": round(font) }, b, text);
-    }
-
-    let callout = null;
-    if ((model.expected.get(node.id) ?? 0) >= 2) {
-      const font = Math.max(base * 0.9, 10);
-      // centred on the node's top edge: it covers the node's own title, not a neighbour
-      const c = svgEl("g", { class: "sum-callout", transform: `translate(${round(box.x)},${round(box.y - h / 2)})` }, calloutLayer);
-      const rect = svgEl("rect", { y: round(-font * 0.8), height: round(font * 1.6), rx: 4 }, c);
-      const text = svgEl("text", { y: round(font * 0.36), "text-anchor": "middle", "font-size": round(font) }, c);
-      callout = { el: c, rect, text, font };
+      bottom = y0 + py + font * 1.4;
+      this.occupy([box.x - bw / 2, y0 + h, box.x + bw / 2, bottom]);
     }
     this.nodes.set(node.id, {
-      el: g, gradEl, valueEl, valueHeat, gradHeat, callout,
+      el: g, gradEl, valueEl, valueHeat, gradHeat, callout: null, base, badgeBand,
       shownGrad: UNKNOWN, shownValue: valueText, valueText, flags: "",
-      extent: [box.x - w / 2, box.y - h / 2 - 3 * base, box.x + w / 2, box.y + h / 2 + base], culled: false,
+      // what the node draws, badges and pill included: [x0, y0, x1, y1]
+      drawn: [x0, hasBadges ? y0 + badgeY : y0, x0 + w, bottom],
+      extent: [x0, y0 - 3 * base, x0 + w, y0 + h + base], culled: false,
     });
+  }
+
+  /**
+   * The box for "Σ 10 + (-6) = 4" by a node that sums contributions: sized for the longest sum it
+   * will show, and placed beside the node where it covers least of the other boxes, badges and
+   * callouts, never the node's own text: on its top edge (over its own badges: it begins with
+   * "Σ" itself), above its badges, below it, right or left.
+   */
+  buildCallout(node, layer) {
+    const rec = this.nodes.get(node.id);
+    const texts = this.model.arrivals.get(node.id).filter((a) => a.event.accumulated).map((a) => sumText(a.event, this.model.graph.mode));
+    if (!texts.length) return;
+    const font = Math.max(rec.base * 0.9, 10);
+    const width = Math.max(...texts.map((t) => t.length)) * font * MONO_EM + font;
+    const height = font * 1.6;
+    const gap = 3;
+    const [x0, y0, x1, y1] = rec.drawn;
+    const cx = (x0 + x1) / 2;
+    const cy = this.layout.nodes[node.id].y;
+    const lefts = [cx - width / 2, x1 - width, x0];
+    const boxTop = rec.badgeBand ? rec.badgeBand[3] : y0; // y0 is the top of the badges
+    const candidates = [
+      ...lefts.map((x) => [x, boxTop + 2 - height, x + width, boxTop + 2]),
+      ...lefts.map((x) => [x, y0 - gap - height, x + width, y0 - gap]),
+      ...lefts.map((x) => [x, y1 + gap, x + width, y1 + gap + height]),
+      [x1 + 2 * gap, cy - height / 2, x1 + 2 * gap + width, cy + height / 2],
+      [x0 - 2 * gap - width, cy - height / 2, x0 - 2 * gap, cy + height / 2],
+    ];
+    // on the top edge it hides the node's badges and border, not its text
+    const own = [x0, y0, x1, boxTop + 2];
+    const spot = leastCovered(this.occupied, candidates, [0, 0, this.layout.width, this.layout.height], own);
+    this.occupy(spot);
+    const el = svgEl("g", { class: "sum-callout", "data-for": node.id, transform: `translate(${round(spot[0])},${round(spot[1])})` }, layer);
+    svgEl("rect", { width: round(width), height: round(height), rx: 4 }, el);
+    const text = svgEl("text", { x: round(width / 2), y: round(height / 2 + 0.36 * font), "text-anchor": "middle", "font-size": round(font) }, el);
+    rec.callout = { el, text };
   }
 
   /** Show a step's state (from steps.js): text and classes only, touching only what changed. */
@@ -338,23 +413,12 @@ export class GraphView extends EventTarget {
     void this.svg.getBoundingClientRect();
   }
 
-  /** "grad = 10 + (-6) = 4" above a node receiving its second or later contribution. */
+  /** "Σ 10 + (-6) = 4" by a node receiving its second or later contribution. */
   showSum(event, mode) {
-    const rec = this.nodes.get(event.to);
-    if (!rec?.callout) return;
-    const text = mode === "overwrite"
-      ? `grad = ${formatValue(event.contribution)}  (${formatValue(event.grad_before)} lost!)`
-      : `Σ ${formatTerm(event.grad_before)} + ${formatTerm(event.contribution)} = ${formatValue(event.grad_after)}`;
-    const { el, rect, text: textEl, font } = rec.callout;
-    textEl.textContent = text;
-    const width = text.length * font * MONO_EM + font;
-    // centred over the node, but kept inside the drawing so that fitting shows all of it
-    const box = this.layout.nodes[event.to];
-    const center = Math.min(Math.max(box.x, width / 2), Math.max(width / 2, this.layout.width - width / 2));
-    rect.setAttribute("x", round(center - box.x - width / 2));
-    rect.setAttribute("width", round(width));
-    textEl.setAttribute("x", round(center - box.x));
-    el.classList.add("show");
+    const callout = this.nodes.get(event.to)?.callout;
+    if (!callout) return;
+    callout.text.textContent = sumText(event, mode);
+    callout.el.classList.add("show");
   }
 
   /** Briefly ring a node that has just received a contribution (drawn on the overlay). */
@@ -476,6 +540,13 @@ function nodeBadges(model, node) {
   return badges;
 }
 
+/** What a node's sum callout says when `event` (an accumulating contribution) arrives. */
+function sumText(event, mode) {
+  return mode === "overwrite"
+    ? `grad = ${formatValue(event.contribution)}  (${formatValue(event.grad_before)} lost!)`
+    : `Σ ${formatTerm(event.grad_before)} + ${formatTerm(event.contribution)} = ${formatValue(event.grad_after)}`;
+}
+
 function tooltip(model, node) {
   const lines = [nodeName(model, node.id)];
   if (node.op) lines.push(`op: ${node.op}`);
@@ -519,20 +590,23 @@ function pointOnCurve(points, u) {
   return { x: f(0), y: f(1) };
 }
 
-function bezierMidpoint(points) {
-  const segments = Math.floor((points.length - 1) / 3);
-  if (segments < 1) {
-    const a = points[0];
-    const b = points[points.length - 1];
-    return [(a[0] + b[0]) / 2, (a[1] + b[1]) / 2];
+/**
+ * Centres for a halfW x halfH label just clear of the curve at parameter u: on the side above
+ * the line first, then below (for a vertical line: right, then left).
+ */
+function besideCurve(points, u, halfW, halfH) {
+  const p = pointOnCurve(points, u);
+  const a = pointOnCurve(points, Math.max(0, u - 0.02));
+  const b = pointOnCurve(points, Math.min(1, u + 0.02));
+  const len = Math.hypot(b.x - a.x, b.y - a.y) || 1;
+  let nx = (a.y - b.y) / len;
+  let ny = (b.x - a.x) / len;
+  if (ny > 0 || (ny === 0 && nx < 0)) {
+    nx = -nx;
+    ny = -ny;
   }
-  const u = segments / 2;
-  const s = Math.min(segments - 1, Math.floor(u));
-  const t = u - s;
-  const [p0, p1, p2, p3] = points.slice(3 * s, 3 * s + 4);
-  const m = 1 - t;
-  const f = (i) => m * m * m * p0[i] + 3 * m * m * t * p1[i] + 3 * m * t * t * p2[i] + t * t * t * p3[i];
-  return [f(0), f(1)];
+  const clear = Math.abs(nx) * halfW + Math.abs(ny) * halfH + 1.5;
+  return [[p.x + nx * clear, p.y + ny * clear], [p.x - nx * clear, p.y - ny * clear]];
 }
 
 /** A filled triangle from the line's last point to the tip (or along the last segment). */

@@ -22,6 +22,42 @@ document.addEventListener("securitypolicyviolation", (e) => {
 });
 """
 
+# What covers what on the drawing, as the browser lays it out (screen pixels, 1 px of slack):
+# an edge label over a box, a pinned value, a sum callout or another label; a sum callout or a
+# pinned value over any node's text, or a callout over another node's box. Returns the problems.
+OVERLAPS = """() => {
+  const svg = document.querySelector('[data-testid=graph]');
+  const items = (selector, kind) => [...svg.querySelectorAll(selector)]
+    .filter((el) => el.checkVisibility() && el.getBoundingClientRect().width > 0)
+    .map((el) => ({ kind, el, r: el.getBoundingClientRect(),
+                    owner: el.closest('[data-node-id]')?.dataset.nodeId ?? el.closest('[data-for]')?.dataset.for ?? el.dataset.edgeId }));
+  const boxes = items('.node .box', 'box');
+  const texts = items('.node :is(.title, .key, .num)', 'text');
+  const pills = items('.correct-pill rect', 'pinned value');
+  const callouts = items('.sum-callout.show rect', 'callout');
+  const labels = items('.edge-label', 'edge label');
+  const hit = (a, b) => Math.min(a.right, b.right) - Math.max(a.left, b.left) > 1
+    && Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top) > 1;
+  const problems = [];
+  const check = (as, bs, exceptOwn = false) => {
+    for (const a of as) for (const b of bs) {
+      if (a === b || (exceptOwn && a.owner === b.owner) || !hit(a.r, b.r)) continue;
+      const what = (x) => `${x.kind} of ${x.owner} "${(x.el.closest('g')?.textContent ?? '').slice(0, 30)}"`;
+      problems.push(`${what(a)} covers ${what(b)}`);
+    }
+  };
+  check(labels, [...boxes, ...pills, ...callouts, ...labels]);
+  check(callouts, [...texts, ...pills, ...callouts]);
+  check(callouts, boxes, true);
+  check(pills, texts, true);
+  return problems;
+}"""
+
+# The on-screen size of a node's texts: computed font size times the drawing's scale.
+NODE_TEXT_PX = """(id) => [...document.querySelectorAll(`[data-testid=graph] [data-node-id="${id}"] :is(.title, .key, .num)`)]
+  .filter((t) => t.checkVisibility())
+  .map((t) => parseFloat(getComputedStyle(t).fontSize) * Math.hypot(t.getScreenCTM().a, t.getScreenCTM().b))"""
+
 
 class Api:
     """The JSON API, called directly, to compare the page against."""
@@ -100,6 +136,18 @@ class Web:
 
     def with_class(self, cls: str) -> set[str]:
         return set(self.page.eval_on_selector_all(f"[data-testid=graph] [data-node-id].{cls}", "els => els.map(e => e.dataset.nodeId)"))
+
+    def overlaps(self) -> list[str]:
+        """What covers what on the drawing now (see OVERLAPS); [] when nothing does."""
+        return self.page.evaluate(OVERLAPS)
+
+    def inside_graph_pane(self, selector: str, slack: float = 1) -> bool:
+        """Whether the element's box lies wholly inside the graph pane."""
+        pane = self.page.locator("[data-testid=graph]").bounding_box()
+        box = self.page.locator(selector).bounding_box()
+        return (box is not None and box["x"] >= pane["x"] - slack and box["y"] >= pane["y"] - slack
+                and box["x"] + box["width"] <= pane["x"] + pane["width"] + slack
+                and box["y"] + box["height"] <= pane["y"] + pane["height"] + slack)
 
     def step_label(self) -> str:
         return self.page.text_content("[data-testid=step-label]")
