@@ -11,15 +11,27 @@ function stored() {
   }
 }
 
+function chosen() {
+  const choice = stored();
+  return choice === "light" || choice === "dark" ? choice : null;
+}
+
+/** The person's choice, else the system's: always written to <html data-theme>, which the CSS reads. */
+function apply() {
+  document.documentElement.dataset.theme = chosen() || (darkQuery.matches ? "dark" : "light");
+}
+
 /** "light" or "dark", as currently shown. */
 export function currentTheme() {
-  return document.documentElement.dataset.theme || (darkQuery.matches ? "dark" : "light");
+  return document.documentElement.dataset.theme;
 }
 
 export function initTheme(onChange = () => {}) {
-  const choice = stored();
-  if (choice === "light" || choice === "dark") document.documentElement.dataset.theme = choice;
-  darkQuery.addEventListener("change", () => onChange(currentTheme()));
+  apply();
+  darkQuery.addEventListener("change", () => {
+    apply();
+    onChange(currentTheme());
+  });
   onChange(currentTheme());
 }
 
