@@ -87,25 +87,26 @@ class GraphWriter:
     def write(self, correct_grads: dict[Tensor, np.ndarray | None], paths: dict, check: dict | None) -> dict[str, Any]:
         record, ids = self.record, self.ids
         report = diagnose(record, self.program.leaves)
-        saturated = {ids[s.node] for s in report.saturated if s.saturated}
+        saturated = [ids[s.node] for s in report.saturated if s.saturated]
+        saturated_ids, mismatched = set(saturated), set(record.shape_mismatches)
         return {
             "root": ids[record.root],
             "root_label": record.root.label,
             "mode": record.mode,
             "seeded_with_ones": record.root.shape != (),
-            "nodes": [self.node(t, saturated) for t in self.nodes],
+            "nodes": [self.node(t, saturated_ids, mismatched) for t in self.nodes],
             "edges": [self.edge(consumer, arg) for consumer in self.nodes for arg in range(len(consumer.inputs))],
             "forward_order": [ids[t] for t in self.nodes],
             "backward_steps": [self.step(s) for s in record.steps],
             "paths": {ids[leaf]: self.leaf_paths(p) for leaf, p in paths.items() if leaf in ids},
             "gradcheck": check,
-            "diagnostics": self.diagnostics(report),
+            "diagnostics": self.diagnostics(report, saturated),
             "layout": None,
             "layout_reason": None,
             "compare": None if record.mode == "correct" else self.compare(correct_grads),
         }
 
-    def node(self, t: Tensor, saturated: set[str]) -> dict[str, Any]:
+    def node(self, t: Tensor, saturated: set[str], mismatched: set[Tensor]) -> dict[str, Any]:
         node_id = self.ids[t]
         flags = []
         if self.received.get(t, 0) >= 2:
@@ -120,7 +121,7 @@ class GraphWriter:
             flags.append("saturated")
         if t.requires_grad and t.grad is None:
             flags.append("unconnected")
-        if t in self.record.shape_mismatches:
+        if t in mismatched:
             flags.append("shape_mismatch")
         span = self.program.spans.get(id(t))
         return {
@@ -182,13 +183,13 @@ class GraphWriter:
             "left_out": str(p.left_out),
         }
 
-    def diagnostics(self, report: Diagnostics) -> dict[str, Any]:
+    def diagnostics(self, report: Diagnostics, saturated: list[str]) -> dict[str, Any]:
         ids = self.ids
         return {
             "first_nonfinite_forward": ids.get(report.first_nonfinite_value),
             "first_nonfinite_backward": ids.get(report.first_nonfinite_grad),
             "unconnected": [ids[t] for t in report.disconnected],
-            "saturated": [ids[s.node] for s in report.saturated if s.saturated],
+            "saturated": saturated,
             "grad_norms": {ids[t]: encode_scalar(n) for t, n in report.grad_norms.items() if t in ids},
             "messages": self.messages(report),
         }

@@ -99,6 +99,19 @@ def virtual_nodes(key: tuple) -> int:
     return sum(max(0, rank[t] - rank[s] - 1) for s, t in edges)
 
 
+def run_dot(source: str, fmt: str, timeout_s: float = LAYOUT_TIMEOUT_S) -> bytes:
+    """Graphviz `dot` on DOT text, bounded in time; every way it can fail becomes LayoutUnavailable."""
+    try:
+        return subprocess.run(["dot", f"-T{fmt}"], input=source.encode(), capture_output=True,
+                              timeout=timeout_s, check=True).stdout
+    except subprocess.TimeoutExpired:
+        raise LayoutUnavailable(f"Graphviz took longer than {timeout_s:g} s on this graph") from None
+    except FileNotFoundError:
+        raise LayoutUnavailable("Graphviz (dot) is not installed on the server") from None
+    except subprocess.CalledProcessError as e:
+        raise LayoutUnavailable(f"Graphviz failed: {e.stderr.decode(errors='replace').strip()[:200]}") from None
+
+
 @lru_cache(maxsize=512)
 def layout_structure(key: tuple) -> tuple[list[dict], list[dict], float, float] | str:
     """The layout of a structure, or why there is none; both are cached, so a slow graph costs once."""
@@ -107,15 +120,10 @@ def layout_structure(key: tuple) -> tuple[list[dict], list[dict], float, float] 
         return (f"the graph has long edges (Graphviz would add {bends} bends, more than {MAX_VIRTUAL_NODES}); "
                 "it is laid out by the page instead")
     try:
-        done = subprocess.run(["dot", "-Tjson0"], input=structure_dot(key).encode(), capture_output=True,
-                              timeout=LAYOUT_TIMEOUT_S, check=True)
-    except subprocess.TimeoutExpired:
-        return f"Graphviz took longer than {LAYOUT_TIMEOUT_S:g} s to lay out this graph"
-    except FileNotFoundError:
-        return "Graphviz (dot) is not installed on the server"
-    except subprocess.CalledProcessError as e:
-        return f"Graphviz failed: {e.stderr.decode(errors='replace').strip()[:200]}"
-    return parse_dot_json(json.loads(done.stdout), len(key[1]))
+        out = run_dot(structure_dot(key), "json0")
+    except LayoutUnavailable as e:
+        return str(e)
+    return parse_dot_json(json.loads(out), len(key[1]))
 
 
 def parse_dot_json(out: dict[str, Any], n_edges: int) -> tuple[list[dict], list[dict], float, float]:

@@ -1,11 +1,10 @@
 """Static drawings for slides and notebooks: the graph record drawn by Graphviz as SVG, PNG or DOT."""
 
-import subprocess
 from typing import Any
 
 import graphviz
 
-from app.layout import LAYOUT_TIMEOUT_S, MAX_LAYOUT_NODES, LayoutUnavailable
+from app.layout import LAYOUT_TIMEOUT_S, MAX_LAYOUT_NODES, LayoutUnavailable, run_dot
 
 MEDIA_TYPES = {"svg": "image/svg+xml", "png": "image/png", "dot": "text/vnd.graphviz; charset=utf-8"}
 KIND_FILL = {"leaf": "#dbeafe", "const": "#e5e7eb", "op": "#ffffff"}
@@ -58,8 +57,4 @@ def render(graph: dict[str, Any], fmt: str) -> bytes:
         return source.encode()
     if len(graph["nodes"]) > MAX_LAYOUT_NODES:
         raise LayoutUnavailable(f"the graph has {len(graph['nodes'])} nodes; drawings are made up to {MAX_LAYOUT_NODES}")
-    try:
-        return subprocess.run(["dot", f"-T{fmt}"], input=source.encode(), capture_output=True,
-                              timeout=LAYOUT_TIMEOUT_S * 2, check=True).stdout
-    except subprocess.TimeoutExpired:
-        raise LayoutUnavailable("Graphviz took too long to draw this graph") from None
+    return run_dot(source, fmt, timeout_s=LAYOUT_TIMEOUT_S * 2)
