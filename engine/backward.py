@@ -69,15 +69,32 @@ def seed_gradient(root: Tensor, grad: Any, mode: str) -> np.ndarray:
     return seed
 
 
-def backward(root: Tensor, grad: Any = None, mode: str = "correct", record: bool = False) -> BackwardRecord | None:
+def check_order(root: Tensor, order: list[Tensor]) -> None:
+    """Raise ValueError unless `order` holds the root's graph with every consumer before its inputs."""
+    position = {t: i for i, t in enumerate(order)}
+    if position.get(root) != 0:
+        raise ValueError("a backward order must start at the root")
+    for node in order:
+        for t in node.inputs:
+            if position.get(t, -1) <= position[node]:
+                raise ValueError("a backward order must hold every input of a node after the node")
+
+
+def backward(root: Tensor, grad: Any = None, mode: str = "correct", record: bool = False,
+             order: list[Tensor] | None = None) -> BackwardRecord | None:
     """Backpropagate from `root`, leaving each reached node's gradient in `.grad`.
 
     Leaves accumulate across calls (call zero_grad between steps); other nodes hold this call's
-    gradient. With `record=True`, returns every event as a BackwardRecord.
+    gradient. With `record=True`, returns every event as a BackwardRecord. `order` is a reverse
+    topological order of the root's graph to fire nodes in, instead of the DFS one: the app passes
+    reverse creation order, so the nodes one function call made fire one after another.
     """
     if mode not in MODES:
         raise ValueError(f"unknown mode {mode!r}; expected one of {', '.join(MODES)}")
-    order = reverse_topological_order(root)
+    if order is None:
+        order = reverse_topological_order(root)
+    else:
+        check_order(root, order)
     grads: dict[Tensor, np.ndarray] = {root: seed_gradient(root, grad, mode)}
     steps: list[Step] = []
     mismatched: list[Tensor] = []
