@@ -11,8 +11,9 @@ from typing import Any
 
 import numpy as np
 
-from engine.broadcast import unbroadcast
-from engine.errors import GradientShapeError
+from engine.broadcast import Shape, sums_to, unbroadcast
+from engine.errors import GradientShapeError, VJPRuleError
+from engine.ops import Op, broadcast_shape, fmt_shape
 from engine.record import BackwardRecord, Event, Step
 from engine.tensor import Tensor, as_array
 
@@ -106,12 +107,17 @@ def backward(root: Tensor, grad: Any = None, mode: str = "correct", record: bool
             # goes no further: no VJP is defined for it
             continue
         contributions = node.op.vjp(g, node.data, *[t.data for t in node.inputs], **node.params)
+        if type(contributions) is not tuple or len(contributions) != len(node.inputs):
+            raise VJPRuleError(f"the VJP of {node.op.name} returned {count_words(contributions)} "
+                               f"for {len(node.inputs)} input{'s' if len(node.inputs) != 1 else ''}")
         step = Step(node, g.copy()) if record else None
-        for arg, (target, raw) in enumerate(zip(node.inputs, contributions)):
+        for arg, (target, raw) in enumerate(zip(node.inputs, contributions, strict=True)):
             if raw is None or not target.requires_grad:
-                continue
+                continue  # a constant's contribution is never used, so never checked
             if type(raw) is not np.ndarray:
                 raw = as_array(raw)
+            if raw.shape != target.data.shape:
+                check_contribution_shape(node.op, node.inputs, arg, raw.shape)
             c = raw if skip_unbroadcast else unbroadcast(raw, target.data.shape)
             mismatch = c.shape != target.data.shape
             if mismatch:
@@ -128,6 +134,37 @@ def backward(root: Tensor, grad: Any = None, mode: str = "correct", record: bool
     if not record:
         return None
     return BackwardRecord(mode, root, grads[root], order, steps, fan_out(order), grads, mismatched)
+
+
+def count_words(contributions: Any) -> str:
+    """What a VJP returned, counted for an error message."""
+    if type(contributions) is not tuple:
+        return f"a {type(contributions).__name__} instead of a tuple of contributions"
+    return f"{len(contributions)} contribution{'s' if len(contributions) != 1 else ''}"
+
+
+def check_contribution_shape(op: Op, inputs: tuple[Tensor, ...], arg: int, shape: Shape) -> None:
+    """Raise VJPRuleError unless a contribution of `shape` can be the gradient of `inputs[arg]`.
+
+    A contribution has its input's shape, or for a broadcasting op a shape that sums back to the
+    input's (`unbroadcast`) and is no larger than the inputs broadcast together; for matmul that
+    holds for the batch axes, and the last two (one for a vector) must match exactly. Anything
+    larger would be silently summed into a wrong gradient (an extra leading axis: a doubled one).
+    """
+    target = inputs[arg].data.shape
+    if op.broadcasts or op.batch_broadcasts:
+        def split(s: Shape, like: Shape) -> tuple[Shape, Shape]:
+            """(broadcast axes, core axes) of s, with as many core axes as the input `like` has."""
+            core = min(len(like), 2) if op.batch_broadcasts else 0
+            return s[:len(s) - core], s[len(s) - core:]
+
+        batch, core = split(shape, target)
+        target_batch, target_core = split(target, target)
+        all_batch = broadcast_shape(*[split(t.data.shape, t.data.shape)[0] for t in inputs])
+        if core == target_core and sums_to(batch, target_batch) and sums_to(all_batch, batch):
+            return
+    raise VJPRuleError(f"the VJP of {op.name} returned a contribution of shape {fmt_shape(shape)} "
+                       f"for input {arg} of shape {fmt_shape(target)}")
 
 
 def accumulate(before: np.ndarray | None, c: np.ndarray, mode: str) -> np.ndarray:

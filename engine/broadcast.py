@@ -4,8 +4,17 @@ import numpy as np
 
 from engine.errors import GradientShapeError
 
+Shape = tuple[int, ...]
 
-def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+
+def sums_to(grad_shape: Shape, shape: Shape) -> bool:
+    """Whether a gradient of `grad_shape` sums back to `shape`: the same axes, after any added
+    leading ones, each of the same size or stretched from size 1."""
+    lead = len(grad_shape) - len(shape)
+    return lead >= 0 and all(n == 1 or n == m for n, m in zip(shape, grad_shape[lead:]))
+
+
+def unbroadcast(grad: np.ndarray, shape: Shape) -> np.ndarray:
     """Sum `grad` over the axes that broadcasting added or stretched, giving it `shape`.
 
     Forward broadcasting copies a value along new leading axes and along axes of size 1;
@@ -13,9 +22,9 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     """
     if grad.shape == shape:
         return grad
-    lead = grad.ndim - len(shape)
-    if lead < 0 or any(n != 1 and n != m for n, m in zip(shape, grad.shape[lead:])):
+    if not sums_to(grad.shape, shape):
         raise GradientShapeError(f"gradient of shape {grad.shape} cannot be summed to shape {shape}")
+    lead = grad.ndim - len(shape)
     stretched = tuple(lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1)
     if not stretched and shape:  # only new leading axes: summing them away leaves `shape`
         return grad.sum(axis=tuple(range(lead)))

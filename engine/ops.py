@@ -25,7 +25,10 @@ class Op:
     `arity` counts tensor inputs; `params` names the keyword metadata the op takes.
     `domain` tells test generators which inputs are valid by construction ("real", "positive",
     "nonzero", "targets"), one entry per input. `rule` is the local derivative in words for the
-    inspector. `broadcasts` marks elementwise ops whose inputs are broadcast against each other.
+    inspector. `broadcasts` marks elementwise ops whose inputs are broadcast against each other;
+    `batch_broadcasts` marks ops (matmul) that broadcast only the axes before the last two. For
+    both, backward accepts contributions shaped like the broadcast result and sums them back to
+    each input's shape; every other op's contributions must have their input's shape exactly.
     """
 
     name: str
@@ -37,6 +40,7 @@ class Op:
     params: tuple[str, ...] = ()
     domain: tuple[str, ...] = ("real",)
     broadcasts: bool = False
+    batch_broadcasts: bool = False
 
 
 def fmt_shape(shape: Shape) -> str:
@@ -287,7 +291,7 @@ OPS: dict[str, Op] = {
         Op("pow", 1, lambda x, exponent=1.0: np.power(x, exponent), _pow_vjp, pow_shape,
            "d(a^p)/da = p * a^(p-1), for a constant exponent p", params=("exponent",), domain=("positive",)),
         Op("matmul", 2, np.matmul, _matmul_vjp, matmul_shape,
-           "d(A@B): dA = G @ B^T, dB = A^T @ G", domain=("real", "real")),
+           "d(A@B): dA = G @ B^T, dB = A^T @ G", domain=("real", "real"), batch_broadcasts=True),
         Op("exp", 1, np.exp, lambda g, out, x: (g * out,), same_shape, "d(e^a)/da = e^a"),
         Op("log", 1, np.log, lambda g, out, x: (g / x,), same_shape, "d(log a)/da = 1/a",
            domain=("positive",)),
