@@ -7,7 +7,7 @@ from fastapi.staticfiles import StaticFiles
 
 from app import api, pages
 from app.errors import install_error_handlers
-from app.middleware import BodyLimit, SecurityHeaders
+from app.middleware import BodyLimit, InternalErrors, SecurityHeaders
 from app.pages import ROOT, SWAGGER_UI
 from app.sandbox import Sandbox
 from app.settings import settings
@@ -39,7 +39,9 @@ def create_app() -> FastAPI:
         redoc_url=None,
     )
     install_error_handlers(new)
+    # the last added is the outermost: headers go on every answer, including the 500 and the 413
     new.add_middleware(BodyLimit)
+    new.add_middleware(InternalErrors)
     new.add_middleware(SecurityHeaders)
     new.include_router(api.router)
     new.include_router(pages.router)

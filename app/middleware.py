@@ -1,8 +1,13 @@
-"""ASGI middleware: security headers on every response and a cap on request body size."""
+"""ASGI middleware: security headers on every response, a JSON 500 for any unexpected exception, and
+a cap on request body size."""
+
+import logging
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.errors import error_response
+
+logger = logging.getLogger(__name__)
 
 # A 20,000-character program is at most 80 KB of UTF-8; JSON escaping can double that.
 MAX_BODY_BYTES = 256 * 1024
@@ -33,8 +38,44 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+class InternalErrors:
+    """Answer an unexpected exception with a 500 in the one error shape, and log its traceback.
+
+    Starlette's own handler for these sits outside every user middleware, so its plain-text 500
+    would leave without the security headers; this sits inside SecurityHeaders. An exception from
+    a sandbox worker carries the worker's traceback as a note, which the log shows too.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        started = False
+
+        async def watching_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watching_send)
+        except Exception:
+            logger.exception("unexpected error answering %s %s", scope.get("method"), scope.get("path"))
+            if started:
+                raise  # too late for another answer: the server closes the connection
+            response = error_response(500, "internal", "the server failed unexpectedly; the error has been logged")
+            await response(scope, receive, send)
+
+
 class BodyLimit:
-    """Refuse bodies over MAX_BODY_BYTES, by Content-Length up front or by counting a streamed body."""
+    """Refuse bodies over MAX_BODY_BYTES, by Content-Length up front or by counting a streamed body.
+
+    A streamed (chunked) body is counted as the app reads it; past the cap, reading raises, and
+    whatever the app makes of that (FastAPI answers 400, "error parsing the body") is replaced by
+    the 413.
+    """
 
     def __init__(self, app: ASGIApp, max_bytes: int = MAX_BODY_BYTES) -> None:
         self.app = app
@@ -48,19 +89,30 @@ class BodyLimit:
         if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
             return await self.too_large(scope, receive, send)
         seen = 0
+        over = started = False
 
         async def counting_receive() -> Message:
-            nonlocal seen
+            nonlocal seen, over
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_bytes:
+                    over = True
                     raise BodyTooLarge
             return message
 
+        async def send_unless_over(message: Message) -> None:
+            nonlocal started
+            if over:
+                return  # the app's answer to a body it could not read: the 413 goes instead
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
         try:
-            await self.app(scope, counting_receive, send)
+            await self.app(scope, counting_receive, send_unless_over)
         except BodyTooLarge:
+            pass
+        if over and not started:
             await self.too_large(scope, receive, send)
 
     async def too_large(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -14,6 +14,7 @@ import queue
 import resource
 import signal
 import threading
+import traceback
 import warnings
 from multiprocessing.connection import Connection
 from typing import Any, Callable
@@ -80,6 +81,8 @@ def serve(conn: Connection, memory_bytes: int) -> None:
         except MemoryError:
             reply = ("error", ExpressionError("limit", f"evaluation needed more than {memory_words(memory_bytes)}"))
         except Exception as e:  # every failure goes back to the caller, who raises it
+            if not isinstance(e, ExpressionError):  # a bug: its traceback, for the server's log, goes along
+                e.add_note(f"sandbox worker {traceback.format_exc()}")
             reply = ("error", e)
         try:
             conn.send(reply)

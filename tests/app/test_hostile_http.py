@@ -3,8 +3,11 @@
 import json
 import time
 
+import httpx
 import pytest
 
+from app.middleware import MAX_BODY_BYTES
+from bench.server import running_server
 from tests.hostile_inputs import HOSTILE_INPUTS
 
 ANSWER_WITHIN_S = 2.0
@@ -28,3 +31,21 @@ def test_hostile_input_is_answered_quickly_and_clearly(client, source, kind, des
 
 def test_corpus_is_large_enough():
     assert len(HOSTILE_INPUTS) >= 40
+
+
+def test_a_chunked_body_over_the_cap_is_413_from_the_real_server():
+    """Through uvicorn, whose chunked body arrives in pieces: the cap holds without a Content-Length."""
+
+    def chunks():
+        yield b'{"source": "'
+        for _ in range(MAX_BODY_BYTES // 4096 + 8):
+            yield b"1" * 4096
+        yield b'"}'
+
+    with running_server(workers=1) as (base, _):
+        response = httpx.post(f"{base}/api/graph", content=chunks(), headers={"content-type": "application/json"},
+                              timeout=30)
+        assert response.request.headers["transfer-encoding"] == "chunked"
+        assert response.status_code == 413 and response.json()["error"]["kind"] == "limit", response.text
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert httpx.get(f"{base}/healthz", timeout=10).status_code == 200
