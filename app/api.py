@@ -7,10 +7,10 @@ from fastapi import APIRouter, Depends, Request, Response
 from app.examples import EXAMPLES
 from app.language import ExpressionError
 from app.layout import LayoutUnavailable
-from app.render import MEDIA_TYPES, render
+from app.render import MEDIA_TYPES
 from app.sandbox import Sandbox
-from app.schemas import ErrorResponse, Example, GraphRequest, GraphResponse, RenderRequest
-from app.service import compute_graph, graph_json
+from app.schemas import ErrorResponse, Example, GraphRequest, GraphResponse, RenderRequest, ViewRequest, ViewResponse
+from app.service import drawing, graph_json, view_json
 
 ERRORS = {
     400: {"model": ErrorResponse, "description": "The body is not valid JSON."},
@@ -40,16 +40,23 @@ def graph(body: GraphRequest, sandbox: SandboxDep) -> Response:
     return Response(graph_json(sandbox, body), media_type="application/json")
 
 
+@router.post("/view", response_model=None, responses={200: {"model": ViewResponse}, **ERRORS})
+def view(body: ViewRequest, sandbox: SandboxDep) -> Response:
+    """Another view of a program's graph (other function calls open), laid out; the program is not run
+    again when the same source, root, mode, max_paths and gradcheck were just asked for."""
+    return Response(view_json(sandbox, body), media_type="application/json")
+
+
 @router.post(
     "/render",
     response_model=None,
     responses={200: {"content": {t: {} for t in MEDIA_TYPES.values()}, "description": "The drawing."}, **ERRORS},
 )
 def render_graph(body: RenderRequest, sandbox: SandboxDep) -> Response:
-    """A static Graphviz drawing of the graph (value, grad and op per node; summing nodes marked)."""
-    graph = compute_graph(sandbox, body.model_copy(update={"layout": False}))
+    """A static Graphviz drawing of a view of the graph (value, grad and op per box; summing nodes marked;
+    function calls as boxes or frames)."""
     try:
-        content = render(graph, body.format)
+        content = drawing(sandbox, body)
     except LayoutUnavailable as e:
         raise ExpressionError("limit", str(e), None, None, None) from None
     return Response(content, media_type=MEDIA_TYPES[body.format],

@@ -53,7 +53,7 @@ def render_file(args: argparse.Namespace) -> int:
     sandbox = Sandbox(workers=1, timeout_s=settings.eval_timeout_s, memory_bytes=settings.eval_memory_bytes)
     try:
         graph = compute_graph(sandbox, request)
-        args.output.write_bytes(to_json(graph) if fmt == "json" else render(graph, fmt))
+        args.output.write_bytes(to_json(graph) if fmt == "json" else render(graph, None, fmt))
     except ExpressionError as e:
         d = e.to_dict()
         where = f" at {d['line']}:{d['col']}" if d["line"] else ""

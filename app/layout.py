@@ -1,7 +1,9 @@
-"""Node positions and edge routes from Graphviz `dot`, cached by the graph's structure.
+"""Box positions, edge routes and group frames for a view, from Graphviz `dot`, cached by structure.
 
-Layout depends only on structure (which nodes, how big, which edges), never on the numbers, so a
-student nudging an input gets the cached layout back without starting `dot` again.
+Layout depends only on the view's structure (which boxes, how big, in which open group, which
+edges), never on the numbers, so a student nudging an input gets the cached layout back without
+starting `dot` again. Only successes are cached: a timeout may be a busy machine, so the same view
+is tried again next time.
 """
 
 import json
@@ -9,24 +11,25 @@ import subprocess
 from functools import lru_cache
 from typing import Any
 
-import graphviz
+from app.limits import LAYOUT_TIMEOUT_S, MAX_LAYOUT_BENDS, MAX_LAYOUT_BOXES
+from app.view import ViewBuilder, group_number
 
-# `dot` takes ~0.2 s for a 1,000-node chain and ~0.5 s at 2,000 on these machines, but an edge
-# that spans many ranks (one weight shared by a long chain) becomes a chain of virtual nodes, and
-# ~2,500 of those already take 1.4 s. Past these bounds the page lays the graph out itself; past
-# the timeout we give up rather than hang.
-MAX_LAYOUT_NODES = 2000
-MAX_VIRTUAL_NODES = 1200
-LAYOUT_TIMEOUT_S = 1.5
 POINTS_PER_INCH = 72.0
 
 # Box sizes in inches by what the page draws inside: a scalar's value and grad, a few tensor
-# entries, or a heat map.
-BOX_SIZES = {"scalar": (1.6, 0.85), "small": (2.0, 1.2), "tensor": (2.2, 1.5)}
+# entries, a heat map, or a collapsed call ("name #k" and its output's value and grad).
+BOX_SIZES = {"scalar": (1.6, 0.85), "small": (2.0, 1.2), "tensor": (2.2, 1.5), "group": (1.9, 1.0)}
+# Room at the top of an open group's frame for its name, which the page writes there.
+CLUSTER_LABEL = "_" * 14
+CLUSTER_MARGIN_PT = 10
+
+# A structure: per box (size class, index of its cluster or -1), per cluster the index of its
+# parent cluster or -1, and edges as (source box index, target box index).
+Structure = tuple[tuple[tuple[str, int], ...], tuple[int, ...], tuple[tuple[int, int], ...]]
 
 
 class LayoutUnavailable(Exception):
-    """Why a graph has no layout (too large, too slow, Graphviz missing); the graph is still returned."""
+    """Why a view has no layout (too large, too slow, Graphviz missing); the graph is still returned."""
 
 
 def size_class(shape: list[int]) -> str:
@@ -38,58 +41,147 @@ def size_class(shape: list[int]) -> str:
     return "small" if size <= 6 else "tensor"
 
 
-def structure_key(graph: dict[str, Any]) -> tuple:
-    """What layout depends on: node order and size classes, and the edges between them."""
-    index = {n["id"]: i for i, n in enumerate(graph["nodes"])}
+def view_clusters(graph: dict[str, Any], view: dict[str, Any]) -> list[str]:
+    """The open groups drawn as frames: those holding a box, directly or through an inner frame."""
+    parent = {g["id"]: g["parent"] for g in graph.get("groups") or []}
+    framed: set[str] = set()
+    for box in view["boxes"]:
+        g = box["parent"]
+        while g is not None and g not in framed:
+            framed.add(g)
+            g = parent.get(g)
+    return sorted(framed, key=group_number)
+
+
+def structure_key(graph: dict[str, Any], view: dict[str, Any]) -> Structure:
+    """What layout depends on; no ids, so programs of the same shape share a layout."""
+    shapes = {n["id"]: n["shape"] for n in graph["nodes"]}
+    parent = {g["id"]: g["parent"] for g in graph.get("groups") or []}
+    clusters = view_clusters(graph, view)
+    cluster_index = {g: i for i, g in enumerate(clusters)}
+    box_index = {b["id"]: i for i, b in enumerate(view["boxes"])}
     return (
-        tuple(size_class(n["shape"]) for n in graph["nodes"]),
-        tuple((index[e["source"]], index[e["target"]]) for e in graph["edges"]),
+        tuple(("group" if b["kind"] == "group" else size_class(shapes[b["id"]]),
+               cluster_index.get(b["parent"], -1)) for b in view["boxes"]),
+        tuple(cluster_index.get(parent[g], -1) for g in clusters),
+        tuple((box_index[e["source"]], box_index[e["target"]]) for e in view["edges"]),
     )
 
 
-def layout_graph(graph: dict[str, Any]) -> dict[str, Any]:
-    """The `layout` section for a graph record: boxes by node id and routes by edge id."""
-    if len(graph["nodes"]) > MAX_LAYOUT_NODES:
-        raise LayoutUnavailable(
-            f"the graph has {len(graph['nodes'])} nodes; Graphviz layout is done up to {MAX_LAYOUT_NODES}")
-    laid_out = layout_structure(structure_key(graph))
-    if isinstance(laid_out, str):
-        raise LayoutUnavailable(laid_out)
-    boxes, routes, width, height = laid_out
+def layout_view(graph: dict[str, Any], view: dict[str, Any]) -> dict[str, Any]:
+    """The `layout` of a view: boxes by box id, routes by view edge id, frames by open group id."""
+    key = structure_key(graph, view)
+    if len(key[0]) > MAX_LAYOUT_BOXES:
+        raise LayoutUnavailable(f"the view has {len(key[0])} boxes; Graphviz lays out up to {MAX_LAYOUT_BOXES}")
+    bends = virtual_nodes(key)
+    if bends > MAX_LAYOUT_BENDS:
+        raise LayoutUnavailable(f"the view has long edges (Graphviz would add {bends} bends, "
+                                f"more than {MAX_LAYOUT_BENDS})")
+    boxes, routes, frames, width, height = layout_structure(key)
     return {
         "width": width,
         "height": height,
-        "nodes": {n["id"]: box for n, box in zip(graph["nodes"], boxes)},
-        "edges": {e["id"]: route for e, route in zip(graph["edges"], routes)},
+        "nodes": {b["id"]: box for b, box in zip(view["boxes"], boxes)},
+        "edges": {e["id"]: route for e, route in zip(view["edges"], routes)},
+        "clusters": dict(zip(view_clusters(graph, view), frames)),
     }
 
 
-def structure_dot(key: tuple) -> str:
+def lay_out_view(graph: dict[str, Any], open: set[str] | None) -> tuple[dict[str, Any], dict[str, Any] | None, str | None]:
+    """The view asked for and its layout; when Graphviz cannot lay it out, a more collapsed view.
+
+    Returns (view, layout, layout_reason): layout is None only when even the view with every group
+    closed cannot be laid out, and `view["reason"]` says why groups were closed beyond the request.
+    """
+    builder = ViewBuilder(graph)
+    first_error: LayoutUnavailable | None = None
+    for view, closed in collapsed_views(builder, builder.view(open)):
+        try:
+            layout = layout_view(graph, view)
+        except LayoutUnavailable as e:
+            first_error = first_error or e
+            continue
+        if first_error is not None:
+            view["reason"] = f"{first_error}; {closed}"
+        return view, layout, None
+    assert first_error is not None
+    view["reason"] = f"{first_error}; {closed}" if closed else None
+    return view, None, str(first_error)
+
+
+def layout_graph(graph: dict[str, Any]) -> dict[str, Any]:
+    """The layout of a graph's opening view, for tools that lay out without a request (bench/api.py)."""
+    _, layout, reason = lay_out_view(graph, None)
+    if layout is None:
+        raise LayoutUnavailable(reason)
+    return layout
+
+
+def collapsed_views(builder: ViewBuilder, view: dict[str, Any]) -> list[tuple[dict[str, Any], str | None]]:
+    """The view, then with its deepest open groups closed, then with every group closed; each with
+    what was closed, in words."""
+    views: list[tuple[dict[str, Any], str | None]] = [(view, None)]
+    opened = set(view["open"])
+    if not opened:
+        return views
+    depth = {g: len(builder.chain[g]) for g in opened}
+    deepest = max(depth.values())
+    shallower = {g for g in opened if depth[g] < deepest}
+    if shallower:
+        closed = sorted(opened - shallower, key=group_number)
+        listed = ", ".join(closed[:5]) + (", ..." if len(closed) > 5 else "")
+        views.append((builder.view(shallower), f"the deepest open groups ({listed}) are shown closed"))
+    views.append((builder.view(set()), "every group is shown closed"))
+    return views
+
+
+def structure_dot(key: Structure) -> str:
     """DOT for a structure: generated ids and sizes only; no user text ever reaches Graphviz here."""
-    sizes, edges = key
-    dot = graphviz.Digraph(graph_attr={"rankdir": "LR", "nodesep": "0.3", "ranksep": "0.55"},
-                           node_attr={"shape": "box", "fixedsize": "true", "label": ""})
-    for i, cls in enumerate(sizes):
-        width, height = BOX_SIZES[cls]
-        dot.node(f"n{i}", width=str(width), height=str(height))
-    for i, (source, target) in enumerate(edges):
-        dot.edge(f"n{source}", f"n{target}", id=f"e{i}")  # Graphviz numbers edges its own way: name them
-    return dot.source
+    boxes, cluster_parents, edges = key
+    boxes_in: dict[int, list[int]] = {c: [] for c in range(-1, len(cluster_parents))}
+    clusters_in: dict[int, list[int]] = {c: [] for c in range(-1, len(cluster_parents))}
+    for i, (_, cluster) in enumerate(boxes):
+        boxes_in[cluster].append(i)
+    for c, parent in enumerate(cluster_parents):
+        clusters_in[parent].append(c)
+
+    def body(c: int, indent: str) -> list[str]:
+        lines = []
+        for i in boxes_in[c]:
+            width, height = BOX_SIZES[boxes[i][0]]
+            lines.append(f"{indent}b{i} [width={width}, height={height}];")
+        for k in clusters_in[c]:
+            lines.append(f'{indent}subgraph cluster_{k} {{ label="{CLUSTER_LABEL}"; labeljust=l; '
+                         f"margin={CLUSTER_MARGIN_PT};")
+            lines += body(k, indent + "  ")
+            lines.append(f"{indent}}}")
+        return lines
+
+    return "\n".join([
+        "digraph {",
+        "  rankdir=LR; nodesep=0.3; ranksep=0.55; fontsize=11;",
+        '  node [shape=box, fixedsize=true, label=""];',
+        *body(-1, "  "),
+        # Graphviz numbers edges its own way: name them
+        *(f"  b{s} -> b{t} [id=v{i}];" for i, (s, t) in enumerate(edges)),
+        "}",
+    ])
 
 
-def virtual_nodes(key: tuple) -> int:
+def virtual_nodes(key: Structure) -> int:
     """How many bends `dot` would add for edges spanning several ranks, from a tight ranking.
 
-    Ids are in topological order, so one pass gives each node its longest-path rank; a source is
-    pulled next to its nearest consumer, as dot's network simplex does.
+    Boxes are in topological order (a box comes where its first node was created), so one pass
+    gives each box its longest-path rank; a source is pulled next to its nearest consumer, as dot's
+    network simplex does.
     """
-    sizes, edges = key
-    inputs: list[list[int]] = [[] for _ in sizes]
-    consumers: list[list[int]] = [[] for _ in sizes]
+    boxes, _, edges = key
+    inputs: list[list[int]] = [[] for _ in boxes]
+    consumers: list[list[int]] = [[] for _ in boxes]
     for source, target in edges:
         inputs[target].append(source)
         consumers[source].append(target)
-    rank = [0] * len(sizes)
+    rank = [0] * len(boxes)
     for i, sources in enumerate(inputs):
         if sources:
             rank[i] = max(rank[s] for s in sources) + 1
@@ -105,7 +197,7 @@ def run_dot(source: str, fmt: str, timeout_s: float = LAYOUT_TIMEOUT_S) -> bytes
         return subprocess.run(["dot", f"-T{fmt}"], input=source.encode(), capture_output=True,
                               timeout=timeout_s, check=True).stdout
     except subprocess.TimeoutExpired:
-        raise LayoutUnavailable(f"Graphviz took longer than {timeout_s:g} s on this graph") from None
+        raise LayoutUnavailable(f"Graphviz took longer than {timeout_s:g} s on this view") from None
     except FileNotFoundError:
         raise LayoutUnavailable("Graphviz (dot) is not installed on the server") from None
     except subprocess.CalledProcessError as e:
@@ -113,32 +205,37 @@ def run_dot(source: str, fmt: str, timeout_s: float = LAYOUT_TIMEOUT_S) -> bytes
 
 
 @lru_cache(maxsize=512)
-def layout_structure(key: tuple) -> tuple[list[dict], list[dict], float, float] | str:
-    """The layout of a structure, or why there is none; both are cached, so a slow graph costs once."""
-    bends = virtual_nodes(key)
-    if bends > MAX_VIRTUAL_NODES:
-        return (f"the graph has long edges (Graphviz would add {bends} bends, more than {MAX_VIRTUAL_NODES}); "
-                "it is laid out by the page instead")
-    try:
-        out = run_dot(structure_dot(key), "json0")
-    except LayoutUnavailable as e:
-        return str(e)
-    return parse_dot_json(json.loads(out), len(key[1]))
+def layout_structure(key: Structure) -> tuple[list[dict], list[dict], list[dict], float, float]:
+    """The layout of a structure; raises LayoutUnavailable, which lru_cache does not remember."""
+    out = run_dot(structure_dot(key), "json0")
+    return parse_dot_json(json.loads(out), len(key[0]), len(key[1]), len(key[2]))
 
 
-def parse_dot_json(out: dict[str, Any], n_edges: int) -> tuple[list[dict], list[dict], float, float]:
-    """Graphviz's y axis points up; the page's points down: flip every y."""
+def parse_dot_json(out: dict[str, Any], n_boxes: int, n_clusters: int,
+                   n_edges: int) -> tuple[list[dict], list[dict], list[dict], float, float]:
+    """Boxes, routes and frames by index; boxes and frames by their centre like the page draws them.
+
+    Graphviz's y axis points up; the page's points down: flip every y.
+    """
     _, _, width, height = (float(v) for v in out["bb"].split(","))
 
     def point(text: str) -> list[float]:
         x, y = text.split(",")[-2:]
         return [round(float(x), 2), round(height - float(y), 2)]
 
-    boxes = []
+    boxes: list[dict] = [{}] * n_boxes
+    frames: list[dict] = [{}] * n_clusters
     for obj in out.get("objects", []):
-        x, y = point(obj["pos"])
-        boxes.append({"x": x, "y": y, "width": round(float(obj["width"]) * POINTS_PER_INCH, 2),
-                      "height": round(float(obj["height"]) * POINTS_PER_INCH, 2)})
+        name = obj["name"]
+        if name.startswith("b"):
+            x, y = point(obj["pos"])
+            boxes[int(name[1:])] = {"x": x, "y": y, "width": round(float(obj["width"]) * POINTS_PER_INCH, 2),
+                                    "height": round(float(obj["height"]) * POINTS_PER_INCH, 2)}
+        elif name.startswith("cluster_"):
+            x0, y0, x1, y1 = (float(v) for v in obj["bb"].split(","))
+            frames[int(name[len("cluster_"):])] = {
+                "x": round((x0 + x1) / 2, 2), "y": round(height - (y0 + y1) / 2, 2),
+                "width": round(x1 - x0, 2), "height": round(y1 - y0, 2)}
     routes: list[dict] = [{"points": [], "end": None} for _ in range(n_edges)]
     for edge in out.get("edges", []):
         parts = edge["pos"].split()
@@ -148,4 +245,4 @@ def parse_dot_json(out: dict[str, Any], n_edges: int) -> tuple[list[dict], list[
         if parts and parts[0].startswith("s,"):
             parts.pop(0)
         routes[int(edge["id"][1:])] = {"points": [point(p) for p in parts], "end": end}
-    return boxes, routes, width, height
+    return boxes, routes, frames, width, height

@@ -55,3 +55,26 @@ EVALUATION_MEMORY_BYTES = 1 << 30
 
 SANDBOX_WORKERS = 2
 """Worker processes kept started and ready."""
+
+# ---- the picture: views of the graph and their Graphviz layout ----------------------------------
+
+OPENING_VIEW_MAX_BOXES = 60
+"""Boxes the opening view may show: groups are opened breadth-first, outermost first, while the
+view stays within this many boxes (a program without functions shows every node regardless)."""
+
+FOLD_CONSTS_OVER_NODES = 150
+"""In graphs with more nodes than this, a scalar constant with one consumer is drawn inside it."""
+
+MAX_OPEN_GROUPS = 2_000
+"""Group ids one request may ask to open."""
+
+MAX_LAYOUT_BOXES = 2_000
+"""Boxes of a view Graphviz is asked to lay out; `dot` takes ~0.5 s at 2,000 on these machines."""
+
+MAX_LAYOUT_BENDS = 1_200
+"""Bends `dot` would add for edges spanning many ranks (one weight shared by a long chain). Each
+is a virtual node; ~2,500 already take 1.4 s, so a view predicted past this is collapsed further
+without starting `dot`."""
+
+LAYOUT_TIMEOUT_S = 1.5
+"""Wall-clock seconds `dot` may take on one view before the view is collapsed further."""

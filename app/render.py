@@ -1,14 +1,25 @@
-"""Static drawings for slides and notebooks: the graph record drawn by Graphviz as SVG, PNG or DOT."""
+"""Static drawings for slides and notebooks: a view of the graph drawn by Graphviz as SVG, PNG or DOT.
+
+Collapsed function calls are one box ("neuron #2" with its output's value and grad) and open ones
+are frames, so a program of thousands of nodes still makes a drawing a person can read.
+"""
 
 from typing import Any
 
 import graphviz
 
-from app.layout import LAYOUT_TIMEOUT_S, MAX_LAYOUT_NODES, LayoutUnavailable, run_dot
+from app.layout import LayoutUnavailable, collapsed_views, run_dot, view_clusters
+from app.limits import LAYOUT_TIMEOUT_S, MAX_LAYOUT_BOXES
+from app.view import ViewBuilder
 
 MEDIA_TYPES = {"svg": "image/svg+xml", "png": "image/png", "dot": "text/vnd.graphviz; charset=utf-8"}
 KIND_FILL = {"leaf": "#dbeafe", "const": "#e5e7eb", "op": "#ffffff"}
+GROUP_FILL = "#fef9c3"
+FRAME_COLOR = "#94a3b8"
 SUM_COLOR = "#b45309"
+MAX_OUTPUTS_SHOWN = 3
+MAX_FOLDED_SHOWN = 2
+FONT = "DejaVu Sans"
 
 
 def short(value: Any) -> str:
@@ -26,35 +37,104 @@ def short(value: Any) -> str:
     return f"[{head}{', …' if len(flat) > 4 else ''}]"
 
 
-def graph_dot(graph: dict[str, Any]) -> str:
-    """DOT with generated ids; user text (labels) only inside quoted, escaped label attributes."""
-    dot = graphviz.Digraph(graph_attr={"rankdir": "LR", "fontname": "DejaVu Sans"},
-                           node_attr={"shape": "box", "style": "rounded,filled", "fontname": "DejaVu Sans",
-                                      "fontsize": "11"},
-                           edge_attr={"color": "#475569"})
-    for node in graph["nodes"]:
+def call_name(group: dict[str, Any]) -> str:
+    return f"{group['label']} #{group['index']}"
+
+
+def label(lines: list[str]) -> str:
+    """User text (names, labels) only ever reaches DOT escaped, inside a quoted label."""
+    return "\\n".join(graphviz.escape(line) for line in lines)
+
+
+class ViewDrawing:
+    """DOT for one view of a graph record, with generated ids only."""
+
+    def __init__(self, graph: dict[str, Any], view: dict[str, Any]) -> None:
+        self.view = view
+        self.nodes = {n["id"]: n for n in graph["nodes"]}
+        self.arg_of = {e["id"]: e["arg"] for e in graph["edges"]}
+        self.groups = {g["id"]: g for g in graph.get("groups") or []}
+        self.folded_in: dict[str, list[str]] = {}
+        for const, consumer in view["folded"].items():
+            self.folded_in.setdefault(consumer, []).append(const)
+        clusters = view_clusters(graph, view)
+        self.boxes_in: dict[str | None, list[dict]] = {g: [] for g in [None, *clusters]}
+        for box in view["boxes"]:
+            self.boxes_in[box["parent"]].append(box)
+        self.frames_in: dict[str | None, list[str]] = {g: [] for g in [None, *clusters]}
+        for g in clusters:
+            self.frames_in[self.groups[g]["parent"]].append(g)
+
+    def source(self) -> str:
+        dot = graphviz.Digraph(graph_attr={"rankdir": "LR", "fontname": FONT},
+                               node_attr={"shape": "box", "style": "rounded,filled", "fontname": FONT,
+                                          "fontsize": "11"},
+                               edge_attr={"color": "#475569"})
+        self.fill(dot, None)
+        for edge in self.view["edges"]:
+            first = self.edge_arg(edge)
+            dot.edge(edge["source"], edge["target"], label=str(first) if first else None, fontsize="9")
+        return dot.source
+
+    def fill(self, dot: graphviz.Digraph, parent: str | None) -> None:
+        for box in self.boxes_in[parent]:
+            if box["kind"] == "group":
+                self.group_box(dot, box)
+            else:
+                self.node_box(dot, self.nodes[box["id"]])
+        for g in self.frames_in[parent]:
+            with dot.subgraph(name=f"cluster_{g}") as frame:
+                frame.attr(label=label([call_name(self.groups[g])]), labeljust="l", style="rounded,dashed",
+                           color=FRAME_COLOR, fontname=FONT, fontsize="10")
+                self.fill(frame, g)
+
+    def node_box(self, dot: graphviz.Digraph, node: dict[str, Any]) -> None:
         title = node["label"] or node["op"] or "const"
         if node["label"] and node["op"]:
             title = f"{node['label']} = {node['op']}"
         shape = f"  shape {tuple(node['shape'])}" if node["shape"] else ""
         lines = [title + shape, f"value {short(node['value'])}", f"grad {short(node['grad'])}"]
+        consts = self.folded_in.get(node["id"], [])
+        lines += [f"with {short(self.nodes[c]['value'])}" for c in consts[:MAX_FOLDED_SHOWN]]
+        if len(consts) > MAX_FOLDED_SHOWN:
+            lines.append(f"and {len(consts) - MAX_FOLDED_SHOWN} more constants")
         attrs = {"fillcolor": KIND_FILL[node["kind"]]}
         if "sum" in node["flags"]:
             lines[0] = "Σ " + lines[0]
             attrs.update(color=SUM_COLOR, penwidth="2.5", peripheries="2")
         if {"nan", "inf"} & set(node["flags"]):
             attrs.update(color="#7c3aed", penwidth="2.5", style="rounded,filled,dashed")
-        dot.node(node["id"], "\\n".join(graphviz.escape(line) for line in lines), **attrs)
-    for edge in graph["edges"]:
-        dot.edge(edge["source"], edge["target"], label=f"{edge['arg']}" if edge["arg"] else None, fontsize="9")
-    return dot.source
+        dot.node(node["id"], label(lines), **attrs)
+
+    def group_box(self, dot: graphviz.Digraph, box: dict[str, Any]) -> None:
+        lines = [f"{call_name(self.groups[box['id']])}  ({box['members']} nodes)"]
+        for out in box["outputs"][:MAX_OUTPUTS_SHOWN]:
+            node = self.nodes[out]
+            lines.append(f"value {short(node['value'])}  grad {short(node['grad'])}")
+        if len(box["outputs"]) > MAX_OUTPUTS_SHOWN:
+            lines.append(f"and {len(box['outputs']) - MAX_OUTPUTS_SHOWN} more outputs")
+        dot.node(box["id"], label(lines), fillcolor=GROUP_FILL, style="filled", penwidth="1.5")
+
+    def edge_arg(self, edge: dict[str, Any]) -> int | None:
+        """The argument position, for a view edge that stands for one edge of the graph."""
+        return self.arg_of[edge["edges"][0]] if len(edge["edges"]) == 1 else None
 
 
-def render(graph: dict[str, Any], fmt: str) -> bytes:
-    """The drawing in `fmt`; raises LayoutUnavailable when Graphviz cannot do it in time."""
-    source = graph_dot(graph)
-    if fmt == "dot":
-        return source.encode()
-    if len(graph["nodes"]) > MAX_LAYOUT_NODES:
-        raise LayoutUnavailable(f"the graph has {len(graph['nodes'])} nodes; drawings are made up to {MAX_LAYOUT_NODES}")
-    return run_dot(source, fmt, timeout_s=LAYOUT_TIMEOUT_S * 2)
+def render(graph: dict[str, Any], open: set[str] | None, fmt: str) -> bytes:
+    """The drawing in `fmt` of the view with `open` open (None: the opening view), collapsed further
+    when Graphviz cannot draw it in time; raises LayoutUnavailable when even every group closed fails."""
+    builder = ViewBuilder(graph)
+    first_error: LayoutUnavailable | None = None
+    for view, _ in collapsed_views(builder, builder.view(open)):
+        source = ViewDrawing(graph, view).source()
+        if fmt == "dot":
+            return source.encode()
+        try:
+            if len(view["boxes"]) > MAX_LAYOUT_BOXES:
+                raise LayoutUnavailable(f"the view has {len(view['boxes'])} boxes; drawings are made up to "
+                                        f"{MAX_LAYOUT_BOXES}")
+            return run_dot(source, fmt, timeout_s=LAYOUT_TIMEOUT_S * 2)
+        except LayoutUnavailable as e:
+            first_error = first_error or e
+    assert first_error is not None
+    raise first_error

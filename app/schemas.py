@@ -1,12 +1,13 @@
 """The public contract of the REST API: requests, responses and the one error shape."""
 
-from typing import Literal, Union
+from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from app.limits import MAX_OPEN_GROUPS
 
 Mode = Literal["correct", "overwrite", "no_unbroadcast", "alias"]
-ErrorKind = Literal["syntax", "name", "type", "shape", "domain", "limit", "request", "not_found", "method_not_allowed",
-                    "internal"]
+ErrorKind = Literal["syntax", "name", "type", "shape", "domain", "limit", "request", "not_found", "method_not_allowed"]
 
 # A number, one of the strings "nan", "inf", "-inf" (JSON has no NaN), a nested list of those, or
 # for arrays too large to inline a summary object (see `ArraySummary`).
@@ -26,16 +27,38 @@ class ArraySummary(BaseModel):
     head: list[Scalar]
 
 
-class GraphRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"source": "a = 2\nb = 3\nc = 4\nL = (a*b + c) * (a - c)", "mode": "correct"}]})
+GroupId = Annotated[str, StringConstraints(pattern=r"^g[0-9]{1,6}$")]
+OpenGroups = Annotated[list[GroupId] | None, Field(max_length=MAX_OPEN_GROUPS, description=(
+    "Groups (function calls) to show open; the others are one box each. None: the opening view, which "
+    "opens groups outermost first while the view stays small. Unknown ids are ignored, and a group "
+    "inside a closed one shows once that one is open too."))]
+
+
+class ProgramRequest(BaseModel):
+    """What to evaluate: the program and how to backpropagate it."""
+
+    model_config = ConfigDict(extra="forbid")
 
     source: str = Field(description="The program: `name = expr` statements, one per line or separated by `;`.")
     root: str | None = Field(None, max_length=200, description="Variable to backpropagate from; default: the last statement.")
     mode: Mode = "correct"
     max_paths: int = Field(64, ge=0, le=256, description="How many paths per leaf to list, largest first.")
     gradcheck: bool = False
+
+
+class GraphRequest(ProgramRequest):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"source": "a = 2\nb = 3\nc = 4\nL = (a*b + c) * (a - c)", "mode": "correct"}]})
+
     layout: bool = True
+    open: OpenGroups = None
+
+
+class ViewRequest(ProgramRequest):
+    """Another view of a program just asked for: send the same source, root, mode, max_paths and
+    gradcheck as the graph request, so the evaluated graph is taken from the cache."""
+
+    open: OpenGroups = None
 
 
 class RenderRequest(GraphRequest):
@@ -58,6 +81,17 @@ NodeKind = Literal["leaf", "const", "op"]
 NodeFlag = Literal["sum", "nan", "inf", "saturated", "unconnected", "shape_mismatch"]
 
 
+class Group(BaseModel):
+    """One function call (or statement) of the program and the nodes it made."""
+
+    id: str
+    label: str
+    kind: Literal["call", "statement"]
+    parent: str | None
+    index: int = Field(description="k for the k-th call of this function, from 1.")
+    span: list[int] | None = Field(None, description="[line, col, end_col] of the call or statement.")
+
+
 class Node(BaseModel):
     id: str
     label: str | None
@@ -71,6 +105,7 @@ class Node(BaseModel):
     flags: list[NodeFlag]
     rule: str | None
     span: list[int] | None = Field(description="[line, col, end_col] of the source that made this node.")
+    group: str | None = Field(None, description="The innermost group (function call) the node was made in.")
 
 
 class Edge(BaseModel):
@@ -151,11 +186,61 @@ class EdgeRoute(BaseModel):
     end: list[float] | None
 
 
+class ClusterBox(BaseModel):
+    """An open group's frame: its centre and size, like a box."""
+
+    x: float
+    y: float
+    width: float
+    height: float
+
+
 class Layout(BaseModel):
     width: float
     height: float
-    nodes: dict[str, NodeBox]
-    edges: dict[str, EdgeRoute]
+    nodes: dict[str, NodeBox] = Field(description="By box id: node ids and the ids of collapsed groups.")
+    edges: dict[str, EdgeRoute] = Field(description="By view edge id.")
+    clusters: dict[str, ClusterBox] = Field({}, description="By open group id.")
+
+
+class ViewBox(BaseModel):
+    id: str = Field(description="A node id, or a group id for a collapsed group.")
+    kind: Literal["node", "group"]
+    parent: str | None = Field(description="The open group the box sits in.")
+    label: str | None = None
+    index: int | None = None
+    outputs: list[str] | None = Field(None, description="Member nodes used outside the group (or the root).")
+    members: int | None = Field(None, description="Nodes inside the group, nested groups included.")
+
+
+class ViewEdge(BaseModel):
+    id: str
+    source: str
+    target: str
+    edges: list[str] = Field(description="The graph's edges this one stands for.")
+    contribution: Value | None = Field(description="The sum of their contributions; null when it cannot be summed.")
+
+
+class ViewStep(BaseModel):
+    box: str
+    first: int = Field(description="backward_steps[first:first+count] fire as this one step.")
+    count: int
+
+
+class View(BaseModel):
+    open: list[str]
+    boxes: list[ViewBox]
+    box_of: dict[str, str]
+    folded: dict[str, str] = Field(description="Constants drawn inside their one consumer's box.")
+    edges: list[ViewEdge]
+    steps: list[ViewStep]
+    reason: str | None = Field(description="Why groups are shown closed beyond what was asked.")
+
+
+class ViewResponse(BaseModel):
+    view: View
+    layout: Layout | None
+    layout_reason: str | None
 
 
 class Compare(BaseModel):
@@ -178,6 +263,9 @@ class GraphResponse(BaseModel):
     layout: Layout | None
     layout_reason: str | None
     compare: Compare | None
+    groups: list[Group] = []
+    output: list[str] = []
+    view: View | None = None
 
 
 class Example(BaseModel):

@@ -1,27 +1,21 @@
-"""The request pipeline: evaluate in a sandbox worker, then lay out in this process (cached)."""
+"""The request pipeline: evaluate in a sandbox worker, then build the view and lay it out here (cached).
+
+The evaluated graph record is cached on its own, keyed by what evaluation depends on, so asking for
+another view of the same program (opening a function call) does not run the program again.
+"""
 
 import json
 from typing import Any
 
 from app.graph import GraphOptions, build_graph
-from app.layout import LayoutUnavailable, layout_graph
+from app.layout import lay_out_view
 from app.response_cache import ResponseCache
 from app.sandbox import Sandbox
-from app.schemas import GraphRequest
+from app.render import render
+from app.schemas import GraphRequest, ProgramRequest, RenderRequest, ViewRequest
+from app.view import build_view
 
 responses = ResponseCache()
-
-
-def compute_graph(sandbox: Sandbox, request: GraphRequest) -> dict[str, Any]:
-    """The full graph record for a request; user-facing errors propagate as ExpressionError."""
-    options = GraphOptions(mode=request.mode, max_paths=request.max_paths, gradcheck=request.gradcheck)
-    graph = sandbox.run(build_graph, request.source, request.root, options)
-    if request.layout:
-        try:
-            graph["layout"] = layout_graph(graph)
-        except LayoutUnavailable as e:
-            graph["layout_reason"] = str(e)
-    return graph
 
 
 def to_json(data: Any) -> bytes:
@@ -29,7 +23,53 @@ def to_json(data: Any) -> bytes:
     return json.dumps(data, separators=(",", ":"), allow_nan=False).encode()
 
 
+def cache_key(kind: str, request: ProgramRequest) -> str:
+    """ASCII-escaped JSON (lone surrogates are fine); the open set sorted, as order does not matter."""
+    fields = request.model_dump()
+    if fields.get("open") is not None:
+        fields["open"] = sorted(set(fields["open"]))
+    return kind + " " + json.dumps(fields, sort_keys=True)
+
+
+def record_json(sandbox: Sandbox, request: ProgramRequest) -> bytes:
+    """The evaluated graph record (no view, no layout), from the cache when it is there."""
+    program = ProgramRequest(**request.model_dump(include=set(ProgramRequest.model_fields)))
+    options = GraphOptions(mode=program.mode, max_paths=program.max_paths, gradcheck=program.gradcheck)
+    return responses.get_or_compute(
+        cache_key("record", program),
+        lambda: to_json(sandbox.run(build_graph, program.source, program.root, options)))
+
+
+def open_set(request: GraphRequest | ViewRequest) -> set[str] | None:
+    return None if request.open is None else set(request.open)
+
+
+def compute_graph(sandbox: Sandbox, request: GraphRequest) -> dict[str, Any]:
+    """The full graph record for a request; user-facing errors propagate as ExpressionError."""
+    graph = json.loads(record_json(sandbox, request))
+    if request.layout:
+        graph["view"], graph["layout"], graph["layout_reason"] = lay_out_view(graph, open_set(request))
+    else:
+        graph["view"] = build_view(graph, open_set(request))
+    return graph
+
+
 def graph_json(sandbox: Sandbox, request: GraphRequest) -> bytes:
     """The response body for a request, from the cache when the same request was answered before."""
-    key = json.dumps(request.model_dump(), sort_keys=True)  # ASCII-escaped: lone surrogates are fine
-    return responses.get_or_compute(key, lambda: to_json(compute_graph(sandbox, request)))
+    return responses.get_or_compute(cache_key("graph", request), lambda: to_json(compute_graph(sandbox, request)))
+
+
+def compute_view(sandbox: Sandbox, request: ViewRequest) -> dict[str, Any]:
+    """Another view of a program's graph, with its layout."""
+    graph = json.loads(record_json(sandbox, request))
+    view, layout, reason = lay_out_view(graph, open_set(request))
+    return {"view": view, "layout": layout, "layout_reason": reason}
+
+
+def view_json(sandbox: Sandbox, request: ViewRequest) -> bytes:
+    return responses.get_or_compute(cache_key("view", request), lambda: to_json(compute_view(sandbox, request)))
+
+
+def drawing(sandbox: Sandbox, request: RenderRequest) -> bytes:
+    """A static drawing of the view asked for; raises LayoutUnavailable when Graphviz cannot make it."""
+    return render(json.loads(record_json(sandbox, request)), open_set(request), request.format)

@@ -131,10 +131,10 @@ def test_gradcheck_passes_on_the_gallery(example_graph):
         assert [p["eps"] for p in c["sweep"]][:2] == [0.1, 0.01]
 
 
-def test_layout_has_every_node_and_edge(example_graph):
-    layout = example_graph["layout"]
-    assert set(layout["nodes"]) == {n["id"] for n in example_graph["nodes"]}
-    assert set(layout["edges"]) == {e["id"] for e in example_graph["edges"]}
+def test_layout_has_every_box_and_edge_of_the_view(example_graph):
+    layout, view = example_graph["layout"], example_graph["view"]
+    assert set(layout["nodes"]) == {b["id"] for b in view["boxes"]}
+    assert set(layout["edges"]) == {e["id"] for e in view["edges"]}
     for box in layout["nodes"].values():
         assert 0 <= box["x"] <= layout["width"] and 0 <= box["y"] <= layout["height"]
     for route in layout["edges"].values():
@@ -327,7 +327,7 @@ def test_edge_routes_join_their_own_boxes(example_graph):
         return (abs(point[0] - box["x"]) <= box["width"] / 2 + slack
                 and abs(point[1] - box["y"]) <= box["height"] / 2 + slack)
 
-    for edge in example_graph["edges"]:
+    for edge in example_graph["view"]["edges"]:
         route = layout["edges"][edge["id"]]
         tip = route["end"] or route["points"][-1]
         assert inside(route["points"][0], layout["nodes"][edge["source"]]), edge
