@@ -5,10 +5,7 @@ from typing import Any
 
 import numpy as np
 
-# Arrays with more entries than this are sent as a summary (shape, range, first entries), so a
-# response stays a few megabytes even at the element limit.
-MAX_INLINE_ELEMENTS = 4096
-SUMMARY_HEAD = 16
+from app.limits import MAX_INLINE_ELEMENTS, SUMMARY_HEAD
 
 NONFINITE = {math.inf: "inf", -math.inf: "-inf"}
 

@@ -1,9 +1,36 @@
-"""Every bound on what one request may cost, in one place.
+"""Every bound on what one request may cost, in one place, and the one table of them: the README's
+limits table lists exactly these constants with their values (tests/app/test_limits.py).
 
-Each limit is checked *before* the work it guards: the source size before scanning, nesting
-before Python's parser sees the text, syntax-tree size before evaluation, shapes (from the
-engine's shape rules) before NumPy allocates. Breaking one is an error of kind "limit".
+Each limit is checked *before* the work it guards: the body size before parsing, the source size
+before scanning, nesting before Python's parser sees the text, syntax-tree size before evaluation,
+shapes (from the engine's shape rules) before NumPy allocates. Breaking one is an error of kind
+"limit".
 """
+
+# ---- the request and the answer -----------------------------------------------------------------
+
+MAX_BODY_BYTES = 256 * 1024
+"""Bytes of one request body, by its Content-Length or counted as a chunked body arrives (413).
+
+A 20,000-character program is at most 80 KB of UTF-8; JSON escaping can double that.
+"""
+
+MAX_INLINE_ELEMENTS = 4_096
+"""Entries of an array sent whole in a response; a larger array is sent as a summary (shape, range,
+first entries), so a response stays a few megabytes even at the element limit."""
+
+SUMMARY_HEAD = 16
+"""Entries an array summary lists, from the start."""
+
+RESPONSE_CACHE_BYTES = 16 * 1024 * 1024
+"""Bytes of finished responses kept per server process, least recently used dropped first.
+
+A gallery response is 5-50 KB and a 500-node graph ~0.5 MB, so this holds the links a class
+shares many times over while keeping the server's memory flat under load.
+"""
+
+RESPONSE_CACHE_ENTRY_BYTES = 2 * 1024 * 1024
+"""Bytes of the largest response the cache keeps; a larger one is computed again each time."""
 
 # ---- the program text ---------------------------------------------------------------------------
 

@@ -6,11 +6,9 @@ import logging
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.errors import error_response
+from app.limits import MAX_BODY_BYTES
 
 logger = logging.getLogger(__name__)
-
-# A 20,000-character program is at most 80 KB of UTF-8; JSON escaping can double that.
-MAX_BODY_BYTES = 256 * 1024
 
 SECURITY_HEADERS = [
     (b"content-security-policy", b"default-src 'self'"),

@@ -5,16 +5,13 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 
-# Per server process. A gallery response is 5-50 KB and a 500-node graph ~0.5 MB, so this holds the
-# links a class shares many times over while keeping the server's memory flat under load.
-MAX_CACHE_BYTES = 16 * 1024 * 1024
-MAX_ENTRY_BYTES = 2 * 1024 * 1024
+from app.limits import RESPONSE_CACHE_BYTES, RESPONSE_CACHE_ENTRY_BYTES
 
 
 class ResponseCache:
     """A least-recently-used map from request key to response bytes, bounded by total size."""
 
-    def __init__(self, max_bytes: int = MAX_CACHE_BYTES, max_entry_bytes: int = MAX_ENTRY_BYTES) -> None:
+    def __init__(self, max_bytes: int = RESPONSE_CACHE_BYTES, max_entry_bytes: int = RESPONSE_CACHE_ENTRY_BYTES) -> None:
         self.max_bytes = max_bytes
         self.max_entry_bytes = max_entry_bytes
         self.entries: OrderedDict[str, bytes] = OrderedDict()

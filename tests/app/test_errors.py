@@ -7,7 +7,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.main import create_app
-from app.middleware import MAX_BODY_BYTES, SECURITY_HEADERS
+from app.limits import MAX_BODY_BYTES
+from app.middleware import SECURITY_HEADERS
 from app.sandbox import Sandbox
 from app.schemas import ErrorResponse
 

@@ -6,7 +6,7 @@ import time
 import httpx
 import pytest
 
-from app.middleware import MAX_BODY_BYTES
+from app.limits import MAX_BODY_BYTES
 from bench.server import running_server
 from tests.hostile_inputs import HOSTILE_INPUTS
 

@@ -1,138 +1,12 @@
-"""Views of a grouped graph: which boxes, which edges with which sums, which steps, and their layout."""
-
-import math
-from contextlib import contextmanager
+"""Views of a grouped graph: which boxes, which edges carrying which sums, which steps; drawings and HTTP."""
 
 import pytest
 
-from app import layout as layout_module
-from app.layout import LayoutUnavailable, lay_out_view, layout_view
 from app.limits import FOLD_CONSTS_OVER_NODES, OPENING_VIEW_MAX_BOXES
 from app.render import render
-from app.schemas import View
+from app.schemas import GraphResponse, View, ViewResponse
 from app.view import ViewBuilder, build_view, sum_contributions
-
-
-class Tape:
-    """A graph record built by hand in the response's shape: scalar add/mul/tanh with real values,
-    gradients and contributions, nodes in creation order, backward in reverse creation order."""
-
-    def __init__(self) -> None:
-        self.nodes: list[dict] = []
-        self.edges: list[dict] = []
-        self.groups: list[dict] = []
-        self.stack: list[str | None] = [None]
-        self.calls: dict[str, int] = {}
-
-    @contextmanager
-    def call(self, label: str, kind: str = "call"):
-        self.calls[label] = self.calls.get(label, 0) + 1
-        gid = f"g{len(self.groups)}"
-        self.groups.append({"id": gid, "label": label, "kind": kind, "parent": self.stack[-1],
-                            "index": self.calls[label] if kind == "call" else 1, "span": [1, 0, 1]})
-        self.stack.append(gid)
-        yield gid
-        self.stack.pop()
-
-    def node(self, kind: str, value: float, op: str | None = None, inputs: tuple[str, ...] = ()) -> str:
-        nid = f"n{len(self.nodes)}"
-        self.nodes.append({"id": nid, "label": None, "kind": kind, "op": op, "params": {}, "shape": [],
-                           "value": value, "grad": None, "fan_out": 0, "flags": [], "rule": None, "span": None,
-                           "group": self.stack[-1]})
-        for arg, source in enumerate(inputs):
-            self.edges.append({"id": f"e{len(self.edges)}", "source": source, "target": nid, "arg": arg,
-                               "contribution": None, "contribution_raw": None})
-        return nid
-
-    def leaf(self, value: float) -> str:
-        return self.node("leaf", value)
-
-    def const(self, value: float) -> str:
-        return self.node("const", value)
-
-    def value(self, nid: str) -> float:
-        return self.nodes[int(nid[1:])]["value"]
-
-    def add(self, a: str, b: str) -> str:
-        return self.node("op", self.value(a) + self.value(b), "add", (a, b))
-
-    def mul(self, a: str, b: str) -> str:
-        return self.node("op", self.value(a) * self.value(b), "mul", (a, b))
-
-    def tanh(self, a: str) -> str:
-        return self.node("op", math.tanh(self.value(a)), "tanh", (a,))
-
-    def record(self, root: str) -> dict:
-        """Backpropagate from `root` and write the record."""
-        node = {n["id"]: n for n in self.nodes}
-        inputs: dict[str, list[dict]] = {n["id"]: [] for n in self.nodes}
-        for e in self.edges:
-            inputs[e["target"]].append(e)
-        node[root]["grad"] = 1.0
-        steps = []
-        for n in reversed(self.nodes):
-            if n["grad"] is None or not inputs[n["id"]]:
-                continue
-            events = []
-            for e in inputs[n["id"]]:
-                source = node[e["source"]]
-                if source["kind"] == "const":
-                    continue
-                if n["op"] == "add":
-                    local = 1.0
-                elif n["op"] == "mul":
-                    local = node[inputs[n["id"]][1 - e["arg"]]["source"]]["value"]
-                else:
-                    local = 1 - n["value"] ** 2
-                e["contribution"] = n["grad"] * local
-                source["grad"] = (source["grad"] or 0.0) + e["contribution"]
-                events.append({"edge": e["id"], "to": source["id"], "contribution": e["contribution"],
-                               "contribution_raw": None, "grad_before": None, "grad_after": source["grad"],
-                               "accumulated": False})
-            steps.append({"node": n["id"], "grad": n["grad"], "events": events})
-        return {"root": root, "nodes": self.nodes, "edges": self.edges, "backward_steps": steps,
-                "groups": self.groups, "output": []}
-
-
-def mlp(sizes: list[int], inputs: int = 2, const_bias: bool = False, weights_statement: bool = False) -> dict:
-    """The lead's example, generalized: layers of tanh neurons, then L = sum of the outputs.
-
-    With `weights_statement`, the weights are made by one statement (`W = [[Value(...) ...]]`), a group.
-    """
-    tape = Tape()
-    xs = [tape.leaf(0.5 - 0.25 * i) for i in range(inputs)]
-
-    def make_weights():
-        return [[[tape.leaf(0.1 * ((i + j + k) % 7) - 0.3) for k in range(n_in)] for j in range(n_out)]
-                for i, (n_in, n_out) in enumerate(zip([inputs, *sizes], sizes))]
-    if weights_statement:
-        with tape.call("W", "statement"):
-            weights = make_weights()
-    else:
-        weights = make_weights()
-    for W in weights:
-        with tape.call("layer"):
-            outs = []
-            for ws in W:
-                with tape.call("neuron"):
-                    act = tape.const(0.1) if const_bias else tape.leaf(0.0)
-                    for w, x in zip(ws, xs):
-                        act = tape.add(act, tape.mul(w, x))
-                    outs.append(tape.tanh(act))
-            xs = outs
-    total = xs[0]
-    for x in xs[1:]:
-        total = tape.add(total, x)
-    return tape.record(total)
-
-
-def step_index(view: dict) -> dict[str, int]:
-    return {s["box"]: i for i, s in enumerate(view["steps"])}
-
-
-def all_groups(graph: dict) -> set[str]:
-    return {g["id"] for g in graph["groups"]}
-
+from tests.app.grouped_records import all_groups, mlp, step_index
 
 # ---- which boxes ---------------------------------------------------------------------------------
 
@@ -298,113 +172,6 @@ def test_large_graphs_draw_single_use_constants_inside_their_consumer():
     assert closed["folded"] == {} and all(closed["box_of"][c] in ("g0", "g31") for c in consts)
 
 
-# ---- layout --------------------------------------------------------------------------------------
-
-@pytest.fixture(autouse=True)
-def fresh_layout_cache():
-    layout_module.layout_structure.cache_clear()
-    yield
-    layout_module.layout_structure.cache_clear()
-
-
-def contains(frame: dict, box: dict) -> bool:
-    return (frame["x"] - frame["width"] / 2 <= box["x"] - box["width"] / 2
-            and box["x"] + box["width"] / 2 <= frame["x"] + frame["width"] / 2
-            and frame["y"] - frame["height"] / 2 <= box["y"] - box["height"] / 2
-            and box["y"] + box["height"] / 2 <= frame["y"] + frame["height"] / 2)
-
-
-def test_open_groups_are_frames_around_their_boxes():
-    graph = mlp([3, 2, 1])
-    view = build_view(graph, {"g0", "g1", "g2", "g4", "g5"})
-    laid_out = layout_view(graph, view)
-    assert set(laid_out["nodes"]) == {b["id"] for b in view["boxes"]}
-    assert set(laid_out["edges"]) == {e["id"] for e in view["edges"]}
-    assert set(laid_out["clusters"]) == {"g0", "g1", "g2", "g4", "g5"}
-    parent = {g["id"]: g["parent"] for g in graph["groups"]}
-    for box in view["boxes"]:
-        g = box["parent"]
-        while g is not None:  # inside its own frame and every frame around that
-            assert contains(laid_out["clusters"][g], laid_out["nodes"][box["id"]]), (box, g)
-            g = parent[g]
-    for g, frame in laid_out["clusters"].items():
-        assert 0 <= frame["x"] - frame["width"] / 2 and frame["y"] + frame["height"] / 2 <= laid_out["height"]
-        if parent[g] in laid_out["clusters"]:
-            assert contains(laid_out["clusters"][parent[g]], frame)
-
-
-def test_layout_is_cached_by_structure_not_by_numbers_or_ids():
-    first = mlp([2, 1])
-    second = mlp([2, 1])
-    for n in second["nodes"]:
-        n["value"] = -n["value"]
-    assert layout_view(first, build_view(first, {"g0"})) == layout_view(second, build_view(second, {"g0"}))
-    assert layout_module.layout_structure.cache_info().hits == 1
-
-
-def failing_dot(when):
-    real = layout_module.run_dot
-    calls = []
-
-    def run_dot(source, fmt, timeout_s=layout_module.LAYOUT_TIMEOUT_S):
-        calls.append(source)
-        if when(source):
-            raise LayoutUnavailable("Graphviz took longer than 1.5 s on this view")
-        return real(source, fmt, timeout_s)
-    return run_dot, calls
-
-
-def test_a_graphviz_failure_closes_the_deepest_groups_and_is_not_cached(monkeypatch):
-    graph = mlp([2, 2, 1])
-    everything = all_groups(graph)
-    run_dot, calls = failing_dot(lambda source: source.count("subgraph") > 3)  # nested frames are "too slow"
-    monkeypatch.setattr(layout_module, "run_dot", run_dot)
-    view, laid_out, reason = lay_out_view(graph, everything)
-    assert reason is None and laid_out is not None and len(calls) == 2
-    assert view["open"] == ["g0", "g3", "g6"]  # the layers; their neurons closed
-    assert view["reason"].startswith("Graphviz took longer than 1.5 s on this view; the deepest open groups (g1, g2")
-    assert set(laid_out["nodes"]) == {b["id"] for b in view["boxes"]}
-
-    monkeypatch.undo()  # Graphviz is quick again: the failure was not remembered
-    view, laid_out, reason = lay_out_view(graph, everything)
-    assert view["open"] == sorted(everything, key=lambda g: int(g[1:])) and view["reason"] is None
-    assert set(laid_out["clusters"]) == everything
-
-
-def test_when_frames_fail_every_group_is_closed(monkeypatch):
-    graph = mlp([2, 2, 1])
-    run_dot, calls = failing_dot(lambda source: "subgraph" in source)
-    monkeypatch.setattr(layout_module, "run_dot", run_dot)
-    view, laid_out, reason = lay_out_view(graph, None)
-    assert view["open"] == [] and laid_out["clusters"] == {} and reason is None
-    assert view["reason"].endswith("every group is shown closed")
-
-
-def test_when_every_view_fails_there_is_no_layout_and_a_reason(monkeypatch):
-    graph = mlp([2, 1])
-    run_dot, calls = failing_dot(lambda source: True)
-    monkeypatch.setattr(layout_module, "run_dot", run_dot)
-    view, laid_out, reason = lay_out_view(graph, {"g0"})
-    assert laid_out is None and reason.startswith("Graphviz took longer")
-    assert view["open"] == [] and len(calls) == 2
-    no_groups = mlp([2])
-    del no_groups["groups"]
-    view, laid_out, reason = lay_out_view(no_groups, None)
-    assert laid_out is None and reason and view["reason"] is None
-
-
-def test_long_edges_are_refused_before_graphviz_runs(monkeypatch):
-    tape = Tape()
-    w, x = tape.leaf(0.5), tape.leaf(1.0)
-    for _ in range(200):
-        x = tape.add(tape.mul(x, w), tape.leaf(0.1))
-    graph = tape.record(x)
-    run_dot, calls = failing_dot(lambda source: False)
-    monkeypatch.setattr(layout_module, "run_dot", run_dot)
-    view, laid_out, reason = lay_out_view(graph, None)
-    assert laid_out is None and "long edges" in reason and calls == []
-
-
 # ---- drawings ------------------------------------------------------------------------------------
 
 def test_drawings_show_closed_calls_as_boxes_and_open_ones_as_frames():
@@ -421,3 +188,52 @@ def test_a_thousand_node_program_draws_as_its_opening_view():
     view = ViewBuilder(graph).view(None)
     assert len(view["boxes"]) <= OPENING_VIEW_MAX_BOXES
     assert render(graph, None, "svg").startswith(b"<?xml")
+
+
+# ---- through HTTP --------------------------------------------------------------------------------
+
+@pytest.fixture
+def sandbox_runs(client, monkeypatch):
+    """How many times the program was evaluated."""
+    sandbox = client.app.state.sandbox
+    runs = []
+    real = sandbox.run
+
+    def run(*args, **kwargs):
+        runs.append(args)
+        return real(*args, **kwargs)
+    monkeypatch.setattr(sandbox, "run", run)
+    return runs
+
+
+def test_another_view_does_not_run_the_program_again(client, sandbox_runs):
+    source = "a = 2\nb = 3\nc = a * b + a\nL = c * c - 1.25"  # unique to this test: not cached yet
+    body = {"source": source, "max_paths": 16, "gradcheck": False}
+    graph = client.post("/api/graph", json=body).json()
+    assert len(sandbox_runs) == 1
+    answer = client.post("/api/view", json={**body, "open": ["g0"]})
+    assert answer.status_code == 200, answer.text
+    assert len(sandbox_runs) == 1
+    ViewResponse.model_validate(answer.json())
+    assert answer.json() == {"view": graph["view"], "layout": graph["layout"], "layout_reason": None}
+    other = client.post("/api/graph", json={**body, "open": ["g3"], "layout": False}).json()
+    assert other["view"] == graph["view"] and other["layout"] is None and len(sandbox_runs) == 1
+    client.post("/api/view", json={**body, "mode": "overwrite"})
+    assert len(sandbox_runs) == 2  # another backward pass: evaluated again
+
+
+def test_the_graph_response_has_its_view(client):
+    graph = client.post("/api/graph", json={"source": "a = 2\nb = a * a\nL = b + a"}).json()
+    GraphResponse.model_validate(graph)
+    view = graph["view"]
+    assert view["box_of"] == {n["id"]: n["id"] for n in graph["nodes"]} and view["open"] == []
+    a_times_a = [ve for ve in view["edges"] if len(ve["edges"]) == 2]
+    assert len(a_times_a) == 1 and a_times_a[0]["contribution"] == 4.0  # b = a*a sends 2 + 2 to a
+    assert graph["layout"]["clusters"] == {}
+
+
+@pytest.mark.parametrize("open", [["n1"], ["g"], ["g1", "G2"], ["g1"] * 2001, "g1"])
+def test_open_must_be_a_short_list_of_group_ids(client, open):
+    for url in ("/api/graph", "/api/view"):
+        answer = client.post(url, json={"source": "a = 1", "open": open})
+        assert answer.status_code == 422 and answer.json()["error"]["kind"] == "request"
