@@ -11,7 +11,8 @@ import numpy as np
 
 from app.encode import encode_array, encode_scalar
 from app.language import Program, parse_program
-from engine import BackwardRecord, Tensor, backward, topological_order
+from app.language.groups import Group, reverse_creation_order
+from engine import BackwardRecord, Tensor, backward
 from engine.backward import fan_out
 from engine.diagnostics import Diagnostics, diagnose
 from engine.gradcheck import gradcheck
@@ -31,10 +32,15 @@ class GraphOptions:
 
 
 def graph_order(program: Program) -> list[Tensor]:
-    """Every node of the program in topological order: the root's graph first, then unused variables."""
-    starts = Tensor(0.0)
-    starts.inputs = (program.root, *program.variables.values(), *program.leaves)
-    return topological_order(starts)[:-1]
+    """The nodes shown, in creation order (a topological order): the root's graph, every leaf and every
+    top-level variable, with what they were computed from."""
+    reached = {program.root, *program.variables.values(), *program.leaves}
+    order = []
+    for t in reversed(program.nodes):
+        if t in reached:
+            order.append(t)
+            reached.update(t.inputs)
+    return order[::-1]
 
 
 def seed_for(root: Tensor, mode: str) -> np.ndarray | None:
@@ -43,9 +49,10 @@ def seed_for(root: Tensor, mode: str) -> np.ndarray | None:
 
 
 def run_backward(root: Tensor, nodes: list[Tensor], mode: str) -> BackwardRecord:
+    """Backward in reverse creation order, so each group's nodes fire one after another."""
     for t in nodes:
         t.grad = None
-    record = backward(root, seed_for(root, mode), mode=mode, record=True)
+    record = backward(root, seed_for(root, mode), mode=mode, record=True, order=reverse_creation_order(root, nodes))
     assert record is not None
     return record
 
@@ -91,6 +98,8 @@ class GraphWriter:
         saturated_ids, mismatched = set(saturated), set(record.shape_mismatches)
         return {
             "root": ids[record.root],
+            "groups": self.groups(),
+            "output": self.program.output,
             "root_label": record.root.label,
             "mode": record.mode,
             "seeded_with_ones": record.root.shape != (),
@@ -105,6 +114,20 @@ class GraphWriter:
             "layout_reason": None,
             "compare": None if record.mode == "correct" else self.compare(correct_grads),
         }
+
+    def groups(self) -> list[dict[str, Any]]:
+        """The groups holding shown nodes (and their ancestors), numbered g0, g1, ... in the order they began."""
+        kept: set[Group] = set()
+        for t in self.nodes:
+            group = self.program.group_of.get(id(t))
+            while group is not None and group not in kept:
+                kept.add(group)
+                group = group.parent
+        listed = [g for g in self.program.groups if g in kept]
+        self.group_ids = {g: f"g{i}" for i, g in enumerate(listed)}
+        return [{"id": self.group_ids[g], "label": g.label, "kind": g.kind,
+                 "parent": self.group_ids[g.parent] if g.parent else None, "index": g.index, "span": list(g.span)}
+                for g in listed]
 
     def node(self, t: Tensor, saturated: set[str], mismatched: set[Tensor]) -> dict[str, Any]:
         node_id = self.ids[t]
@@ -137,6 +160,7 @@ class GraphWriter:
             "flags": flags,
             "rule": t.op.rule if t.op else None,
             "span": list(span) if span else None,
+            "group": self.group_ids.get(self.program.group_of.get(id(t))),
         }
 
     def edge(self, consumer: Tensor, arg: int) -> dict[str, Any]:

@@ -51,6 +51,36 @@ MAX_SYNTAX_NODES = 10_000
 MAX_NUMBER_DIGITS = 100
 """Digits in a row; float64 has about 17 significant digits and overflows past 309."""
 
+# ---- running the program ------------------------------------------------------------------------
+
+MAX_STEPS = 100_000
+"""Loop iterations (for loops, comprehensions, generators, sum/max/min over an iterable), all together:
+a loop bomb stops here in a fraction of a second."""
+
+MAX_CALLS = 10_000
+"""Calls of the program's own functions (a call costs ~10 times a loop iteration)."""
+
+MAX_CALL_DEPTH = 50
+"""Calls of the program's own functions inside one another (recursion included)."""
+
+MAX_LIST_LENGTH = 100_000
+"""Entries of one list or tuple the program builds."""
+
+MAX_LIST_ENTRIES = 1_000_000
+"""Entries of all the lists and tuples the program builds, together (copies included)."""
+
+MAX_STRING_CHARS = 10_000
+"""Characters of one string the program builds (labels and printed lines are shorter still)."""
+
+MAX_LABEL_CHARS = 40
+"""Characters of a label given with Value(..., label=...) or v.label = ..."""
+
+MAX_OUTPUT_LINES = 500
+"""Lines print() may write; later ones are counted, not kept."""
+
+MAX_OUTPUT_LINE_CHARS = 300
+"""Characters of one printed line; longer lines are cut with an ellipsis."""
+
 # ---- the graph the program builds ---------------------------------------------------------------
 
 MAX_GRAPH_NODES = 5_000

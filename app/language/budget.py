@@ -1,9 +1,11 @@
-"""What one program's graph may hold, checked from shapes before NumPy allocates anything."""
+"""What one program may cost: the graph it holds (checked from shapes before NumPy allocates anything),
+the loops and calls it runs, and the lists and strings it builds."""
 
 from math import prod
 
 from app.language.errors import ExpressionError, Span
-from app.limits import MAX_GRAPH_NODES, MAX_MATMUL_FLOPS, MAX_NDIM, MAX_TENSOR_ELEMENTS, MAX_TOTAL_ELEMENTS
+from app.limits import (MAX_CALL_DEPTH, MAX_CALLS, MAX_GRAPH_NODES, MAX_LIST_ENTRIES, MAX_LIST_LENGTH, MAX_MATMUL_FLOPS, MAX_NDIM, MAX_STEPS,
+                        MAX_STRING_CHARS, MAX_TENSOR_ELEMENTS, MAX_TOTAL_ELEMENTS)
 from engine.ops import Shape, fmt_shape
 
 
@@ -47,3 +49,44 @@ class Budget:
         if flops > MAX_MATMUL_FLOPS:
             raise ExpressionError.at("limit", f"matmul {fmt_shape(a)} @ {fmt_shape(b)} needs {flops:,} "
                                               f"multiply-adds; at most {MAX_MATMUL_FLOPS:,} are allowed", span)
+
+
+class Steps:
+    """Counts loop iterations and calls, and how deeply the program's own functions are nested."""
+
+    def __init__(self) -> None:
+        self.steps = 0
+        self.calls = 0
+        self.depth = 0
+        self.entries = 0
+
+    def grow(self, added: int, length: int, span: Span, what: str = "a list") -> None:
+        """Count `added` new entries of a list, tuple or string that will be `length` long; refuse it,
+        before it is built, past the limit of one or of all together."""
+        limit = MAX_STRING_CHARS if what == "a string" else MAX_LIST_LENGTH
+        if length > limit:
+            raise ExpressionError.at("limit", f"{what} of {length:,} entries; at most {limit:,} are allowed", span)
+        self.entries += added
+        if self.entries > MAX_LIST_ENTRIES:
+            raise ExpressionError.at("limit", f"the program builds more than {MAX_LIST_ENTRIES:,} list entries in all",
+                                     span)
+
+    def tick(self, span: Span) -> None:
+        self.steps += 1
+        if self.steps > MAX_STEPS:
+            raise ExpressionError.at("limit", f"the program runs more than {MAX_STEPS:,} loop iterations in all; "
+                                              "this loop is where it ran out", span)
+
+    def enter(self, span: Span) -> None:
+        self.calls += 1
+        if self.calls > MAX_CALLS:
+            raise ExpressionError.at("limit", f"the program calls its own functions more than {MAX_CALLS:,} times; "
+                                              "this call is where it ran out", span)
+        self.depth += 1
+        if self.depth > MAX_CALL_DEPTH:
+            raise ExpressionError.at("limit", f"calls nest more than {MAX_CALL_DEPTH} deep (recursion without an end?)",
+                                     span)
+
+    def leave(self) -> None:
+        self.depth -= 1
+

@@ -67,6 +67,27 @@ CONSTRUCTOR_USAGE = {
 }
 CONSTRUCTORS = tuple(CONSTRUCTOR_USAGE)
 
+BUILTIN_USAGE = {
+    "range": "range(stop) or range(start, stop[, step])",
+    "len": "len(xs)",
+    "zip": "zip(xs, ys, ...)",
+    "enumerate": "enumerate(xs, start=0)",
+    "sum": "sum(xs, start=0): adds the values one by one; sum(x, axis=...) of a tensor is the reduction op",
+    "max": "max(a, b, ...) or max(xs) of plain numbers; max(x, axis=...) of one tensor is the op",
+    "min": "min(a, b, ...) or min(xs) of plain numbers",
+    "abs": "abs(x): of a plain number, or the abs op of a value",
+    "print": "print(*values, sep=' ', end='\\n'): the lines are shown under the editor",
+    "list": "list(xs)",
+    "tuple": "tuple(xs)",
+    "float": "float(x) of a plain number",
+    "int": "int(x) of a plain number",
+    "round": "round(x[, digits]) of a plain number",
+    "Value": "Value(number, label='a'): a scalar input that takes a gradient (micrograd)",
+    "draw_dot": "draw_dot(v): show v's graph (as in micrograd's notebooks)",
+}
+"""Python's and micrograd's functions the language provides, with a one-line usage each."""
+BUILTIN_NAMES = tuple(BUILTIN_USAGE)
+
 METHODS = tuple(OP_FUNCTIONS)
 """Names callable as methods, `x.tanh()`; the receiver is the first tensor input."""
 

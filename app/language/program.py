@@ -1,12 +1,13 @@
 """parse_program: a program's text in, its evaluated engine graph out."""
 
 import ast
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from app.language.errors import ExpressionError, Span
-from app.language.evaluator import Evaluator
+from app.language.groups import Group
+from app.language.statements import Interpreter
 from app.language.syntax import parse
 from engine import Tensor
 
@@ -15,11 +16,13 @@ from engine import Tensor
 class Program:
     """An evaluated program.
 
-    `variables` holds each name's latest value, in order of first assignment; `leaves` every
-    named leaf and const() made from a number, list or constructor, in creation order (also those
-    the root does not use); `spans` maps id(tensor) to the (line, col, end_col) of the expression
-    that created it, for every tensor in `nodes` (all tensors created, in creation order; keeping
-    them here keeps their ids unique while the Program lives).
+    `variables` holds each top-level name's latest tensor, in order of first assignment; `leaves`
+    every leaf (Value(...), a named number, list or constructor, const(...)) in creation order, also
+    those the root does not use; `nodes` every tensor created, in creation order (a topological
+    order; keeping them here keeps their ids unique while the Program lives); `spans` maps
+    id(tensor) to the (line, col, end_col) of the expression that made it; `group_of` maps id(tensor)
+    to the innermost group (function call or long statement) it was made in; `output` is what
+    print() wrote.
     """
 
     root: Tensor
@@ -28,24 +31,61 @@ class Program:
     leaves: list[Tensor]
     spans: dict[int, Span]
     nodes: list[Tensor]
+    groups: list[Group] = field(default_factory=list)
+    group_of: dict[int, Group | None] = field(default_factory=dict)
+    output: list[str] = field(default_factory=list)
+    backward_called: bool = False
+
+
+def uses_micrograd(tree: ast.Module) -> bool:
+    """A program that calls Value(...) makes its leaves that way; its plain numbers stay numbers."""
+    return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "Value"
+               or isinstance(n, ast.ImportFrom) for n in ast.walk(tree))
 
 
 def parse_program(source: str, root: str | None = None) -> Program:
-    """Parse, check and evaluate `source`; the root is `root` if given, else the last statement.
+    """Parse, check and run `source`; the root is `root` if given, else the value draw_dot(v) shows,
+    else the value v.backward() was called on, else the last value a top-level statement made.
 
     Raises ExpressionError for anything wrong with the program. NaN and inf results are not errors.
     """
     tree, lines = parse(source)
     if not tree.body:
         raise ExpressionError("syntax", "the program is empty: write statements such as x = 2 and y = x * x")
-    evaluator = Evaluator(lines)
+    has_functions = any(isinstance(n, ast.FunctionDef) for n in tree.body)
+    run = Interpreter(lines, micrograd=uses_micrograd(tree), statement_groups=not has_functions)
     with np.errstate(all="ignore"):
-        for stmt in tree.body:
-            value = evaluator.statement(stmt)
-    last = tree.body[-1]
-    root_name = last.targets[0].id if isinstance(last, ast.Assign) else None
+        try:
+            run.run(tree.body)
+        except RecursionError:
+            raise ExpressionError("limit", "the program nests calls and expressions too deeply") from None
+    drop_numbers_used_as_numbers(run)
     if root is not None:
-        if root not in evaluator.variables:
+        if root not in run.variables:
             raise ExpressionError("name", f"root '{root}' is not a variable of the program")
-        value, root_name = evaluator.variables[root], root
-    return Program(value, root_name, evaluator.variables, evaluator.leaves, evaluator.spans, evaluator.nodes)
+        value = run.variables[root]
+    else:
+        value = run.shown or run.backward_root or run.last
+    if value is None:
+        raise ExpressionError("type", "the program makes no value of the graph: assign one, e.g. L = a * b, "
+                                      "or call L.backward()")
+    root_name = root or next((name for name, t in reversed(run.variables.items()) if t is value), None)
+    return Program(value, root_name, run.variables, run.leaves, run.spans, run.nodes, run.groups.groups,
+                   run.groups.of, run.output.result(), run.backward_root is not None)
+
+
+def drop_numbers_used_as_numbers(run: Interpreter) -> None:
+    """A name assigned a number and only ever read as a plain number (a loop count, an exponent) is
+    not an input of the graph: forget its leaf."""
+    plain = run.read_plainly
+    if not plain:
+        return
+    consumed = {id(t) for node in run.nodes for t in node.inputs}
+    dropped = {i for i in plain if i not in consumed}
+    run.leaves = [t for t in run.leaves if id(t) not in dropped]
+    run.nodes = [t for t in run.nodes if id(t) not in dropped]
+    run.variables = {name: t for name, t in run.variables.items() if id(t) not in dropped}
+    for i in dropped:
+        del run.spans[i]
+    if run.last is not None and id(run.last) in dropped:
+        run.last = None

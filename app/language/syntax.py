@@ -9,58 +9,54 @@ import ast
 
 from app.language.characters import check_characters, check_size, normalize_newlines
 from app.language.errors import ExpressionError, Span, name_span, node_span
-from app.language.functions import ATTRIBUTES, BINARY_OPERATORS, FUNCTIONS, METHODS, UNARY_OPERATORS
+from app.language.functions import ATTRIBUTES, BINARY_OPERATORS, BUILTIN_NAMES, FUNCTIONS, METHODS, UNARY_OPERATORS
 from app.limits import MAX_NESTING, MAX_SYNTAX_NODES
 
-ALLOWED = (ast.Assign, ast.Expr, ast.BinOp, ast.UnaryOp, ast.Call, ast.keyword, ast.Attribute,
-           ast.Name, ast.Constant, ast.List, ast.Tuple)
+ALLOWED = (ast.Assign, ast.AugAssign, ast.Expr, ast.For, ast.If, ast.FunctionDef, ast.Return, ast.Break,
+           ast.Continue, ast.Pass, ast.Import, ast.ImportFrom, ast.alias, ast.arguments, ast.arg,
+           ast.BinOp, ast.UnaryOp, ast.BoolOp, ast.Compare, ast.IfExp, ast.Call, ast.keyword, ast.Attribute,
+           ast.Subscript, ast.Slice, ast.Name, ast.Constant, ast.List, ast.Tuple, ast.ListComp, ast.GeneratorExp,
+           ast.comprehension, ast.JoinedStr, ast.FormattedValue)
 
 FORBIDDEN = {
-    ast.Import: "'import' is not allowed",
-    ast.ImportFrom: "'import' is not allowed",
-    ast.Lambda: "lambda is not allowed",
-    ast.FunctionDef: "'def' is not allowed",
-    ast.AsyncFunctionDef: "'def' is not allowed",
-    ast.ClassDef: "'class' is not allowed",
-    ast.Return: "'return' is not allowed",
-    ast.Delete: "'del' is not allowed",
-    ast.For: "loops are not allowed",
-    ast.AsyncFor: "loops are not allowed",
-    ast.While: "loops are not allowed",
-    ast.Break: "'break' is not allowed",
-    ast.Continue: "'continue' is not allowed",
-    ast.If: "'if' is not allowed",
-    ast.IfExp: "conditional expressions (a if c else b) are not allowed",
-    ast.With: "'with' is not allowed",
-    ast.AsyncWith: "'with' is not allowed",
-    ast.Match: "'match' is not allowed",
-    ast.Raise: "'raise' is not allowed",
-    ast.Try: "'try' is not allowed",
-    ast.TryStar: "'try' is not allowed",
-    ast.Assert: "'assert' is not allowed",
-    ast.Global: "'global' is not allowed",
-    ast.Nonlocal: "'nonlocal' is not allowed",
-    ast.Pass: "'pass' is not allowed",
-    ast.AugAssign: "augmented assignment is not supported: write x = x + ... instead of x += ...",
-    ast.AnnAssign: "annotations (x: ...) are not allowed",
-    ast.ListComp: "comprehensions are not allowed",
-    ast.SetComp: "comprehensions are not allowed",
-    ast.DictComp: "comprehensions are not allowed",
-    ast.GeneratorExp: "generator expressions are not allowed",
-    ast.Await: "'await' is not allowed",
-    ast.Yield: "'yield' is not allowed",
-    ast.YieldFrom: "'yield' is not allowed",
-    ast.NamedExpr: "':=' is not allowed",
-    ast.BoolOp: "'and' and 'or' are not allowed",
-    ast.Compare: "comparisons are not allowed",
-    ast.Dict: "dicts are not allowed",
-    ast.Set: "sets are not allowed",
-    ast.JoinedStr: "strings are not allowed",
-    ast.FormattedValue: "strings are not allowed",
-    ast.Subscript: "indexing and slicing (x[...]) are not supported",
-    ast.Slice: "indexing and slicing (x[...]) are not supported",
-    ast.Starred: "unpacking with * is not allowed",
+    ast.Lambda: "lambda is not supported: write def name(x): return ...",
+    ast.AsyncFunctionDef: "'async def' is not supported: write def",
+    ast.ClassDef: "'class' is not supported: write functions that return lists or tuples of values "
+                  "(e.g. def neuron(n): return [Value(random.uniform(-1, 1)) for _ in range(n)])",
+    ast.Delete: "'del' is not supported: assign a new value instead",
+    ast.AsyncFor: "'async for' is not supported: write for",
+    ast.While: "'while' loops are not supported: write for i in range(n): so every loop has a bound",
+    ast.With: "'with' is not supported",
+    ast.AsyncWith: "'with' is not supported",
+    ast.Match: "'match' is not supported: write if / elif / else",
+    ast.Raise: "'raise' is not supported",
+    ast.Try: "'try' is not supported: errors stop the program and are shown where they happen",
+    ast.TryStar: "'try' is not supported: errors stop the program and are shown where they happen",
+    ast.Assert: "'assert' is not supported: use print(...) to check a number",
+    ast.Global: "'global' is not supported: pass values to functions and return results",
+    ast.Nonlocal: "'nonlocal' is not supported: pass values to functions and return results",
+    ast.AnnAssign: "annotations (x: ...) are not supported: write x = ...",
+    ast.SetComp: "set comprehensions are not supported: write a list comprehension [...]",
+    ast.DictComp: "dict comprehensions are not supported: use lists",
+    ast.Await: "'await' is not supported",
+    ast.Yield: "'yield' is not supported: return a list, or use a generator expression (x for x in xs)",
+    ast.YieldFrom: "'yield' is not supported: return a list",
+    ast.NamedExpr: "':=' is not supported: assign on a line of its own",
+    ast.Dict: "dicts are not supported: use lists or tuples",
+    ast.Set: "sets are not supported: use lists",
+    ast.Starred: "unpacking with * is not supported: pass the items one by one or index the list",
 }
+
+IMPORTS = {"micrograd.engine": ("Value",)}
+"""`from module import name` lines a micrograd program may start with; `import random` and `import math` too."""
+MODULES = ("random", "math")
+ALLOWED_IMPORTS = "from micrograd.engine import Value, import random, import math"
+
+NUMBER_ONLY = (ast.FloorDiv, ast.Mod)  # operators on plain numbers only
+
+# attributes a program may read or call, besides the op methods
+PLAIN_ATTRIBUTES = ("T", "data", "grad", "label", "backward", "append")
+MODULE_ATTRIBUTES = ("seed", "random", "uniform", "gauss", "exp", "log", "tanh", "sqrt", "pi", "e")
 
 OPERATOR_SYMBOLS = {ast.FloorDiv: "//", ast.Mod: "%", ast.LShift: "<<", ast.RShift: ">>", ast.BitOr: "|",
                     ast.BitXor: "^", ast.BitAnd: "&", ast.Not: "not", ast.Invert: "~"}
@@ -97,6 +93,7 @@ def syntax_error(e: SyntaxError, lines: list[str]) -> ExpressionError:
 
 def check_tree(tree: ast.Module, lines: list[str]) -> None:
     """Depth, size and the whitelist, in one iterative pre-order walk (source order)."""
+    bound = bound_names(tree)
     count = 0
     stack: list[tuple[ast.AST, int]] = [(child, 1) for child in reversed(tree.body)]
     while stack:
@@ -108,7 +105,7 @@ def check_tree(tree: ast.Module, lines: list[str]) -> None:
         if count > MAX_SYNTAX_NODES:
             raise ExpressionError.at("limit", f"the program has more than {MAX_SYNTAX_NODES:,} parts "
                                               "(numbers, names, operators, calls)", node_span(node, lines))
-        problem = forbidden(node, lines)
+        problem = forbidden(node, lines, bound)
         if problem is not None:
             kind, message, span = problem
             raise ExpressionError.at(kind, message, span)
@@ -117,43 +114,97 @@ def check_tree(tree: ast.Module, lines: list[str]) -> None:
         stack.extend((c, depth + 1) for c in reversed(children))
 
 
-def forbidden(node: ast.AST, lines: list[str]) -> tuple[str, str, Span] | None:
+def bound_names(tree: ast.Module) -> set[str]:
+    """Every name the program binds somewhere: calling one of them is not an unknown function."""
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.arg)):
+            names.add(node.name if isinstance(node, ast.FunctionDef) else node.arg)
+    return names
+
+
+def forbidden(node: ast.AST, lines: list[str], bound: set[str]) -> tuple[str, str, Span] | None:
     """(kind, message, span) if `node` is outside the language, else None."""
-    span = node_span(node, lines)
+    span = node_span(node, lines) if hasattr(node, "lineno") else (None, None, None)
     if not isinstance(node, ALLOWED):
         return "syntax", FORBIDDEN.get(type(node), f"{type(node).__name__} is not part of the language"), span
-    if isinstance(node, ast.Assign):
-        target = node.targets[0]
-        if len(node.targets) > 1 or not isinstance(target, ast.Name):
-            return "syntax", "assign to one name at a time, e.g. y = x * 2", node_span(target, lines)
-    elif isinstance(node, ast.BinOp) and type(node.op) not in BINARY_OPERATORS:
+    if isinstance(node, (ast.Import, ast.ImportFrom)):
+        return import_problem(node, span)
+    if isinstance(node, ast.FunctionDef):
+        args = node.args
+        if node.decorator_list:
+            return "syntax", "decorators are not supported", node_span(node.decorator_list[0], lines)
+        if args.vararg or args.kwarg:
+            return "syntax", "*args and **kwargs are not supported: name each parameter", span
+        if node.name.startswith("_") and node.name.startswith("__"):
+            return "syntax", f"name '{node.name}' is not allowed", span
+    elif isinstance(node, ast.arg):
+        if node.arg.startswith("__"):
+            return "syntax", f"name '{node.arg}' is not allowed", span
+        if node.annotation is not None:
+            return "syntax", "annotations are not supported: write the parameter's name alone", span
+    elif isinstance(node, ast.For) and node.orelse:
+        return "syntax", "for ... else is not supported", span
+    elif isinstance(node, ast.Assign):
+        for target in node.targets:
+            problem = target_problem(target, lines)
+            if problem is not None:
+                return problem
+    elif isinstance(node, ast.AugAssign):
+        return target_problem(node.target, lines)
+    elif isinstance(node, ast.BinOp) and type(node.op) not in BINARY_OPERATORS and type(node.op) not in NUMBER_ONLY:
         return "syntax", f"operator '{OPERATOR_SYMBOLS[type(node.op)]}' is not supported", span
-    elif isinstance(node, ast.UnaryOp) and type(node.op) not in UNARY_OPERATORS:
+    elif isinstance(node, ast.UnaryOp) and type(node.op) not in UNARY_OPERATORS and not isinstance(node.op, ast.Not):
         return "syntax", f"operator '{OPERATOR_SYMBOLS[type(node.op)]}' is not supported", span
     elif isinstance(node, ast.Constant):
         return constant_problem(node.value, span)
     elif isinstance(node, ast.Name) and node.id.startswith("__"):
         return "syntax", f"name '{node.id}' is not allowed", span
-    elif isinstance(node, ast.Attribute) and node.attr not in METHODS + ATTRIBUTES:
-        return "syntax", f"attribute '{node.attr}' is not allowed", name_span(node, node.attr, lines)
+    elif isinstance(node, ast.Attribute) and node.attr not in METHODS + ATTRIBUTES + PLAIN_ATTRIBUTES + MODULE_ATTRIBUTES:
+        return "syntax", f"attribute '{node.attr}' is not part of the language", name_span(node, node.attr, lines)
     elif isinstance(node, ast.keyword) and node.arg is None:
-        return "syntax", "unpacking with ** is not allowed", span
+        return "syntax", "unpacking with ** is not supported: pass each keyword", span
     elif isinstance(node, ast.Call):
-        if isinstance(node.func, ast.Name) and node.func.id not in FUNCTIONS:
+        if isinstance(node.func, ast.Name) and node.func.id not in FUNCTIONS and node.func.id not in bound \
+                and node.func.id not in BUILTIN_NAMES:
             return "name", f"unknown function '{node.func.id}'", node_span(node.func, lines)
         if not isinstance(node.func, (ast.Name, ast.Attribute)):
             return "syntax", "only functions and methods can be called, e.g. tanh(x) or x.tanh()", span
     return None
 
 
+def target_problem(target: ast.expr, lines: list[str]) -> tuple[str, str, Span] | None:
+    if isinstance(target, (ast.Name, ast.Subscript)):
+        return None
+    if isinstance(target, ast.Attribute):
+        return None  # which attributes may be assigned is the evaluator's to say
+    if isinstance(target, (ast.Tuple, ast.List)):
+        for element in target.elts:
+            problem = target_problem(element, lines)
+            if problem is not None:
+                return problem
+        return None
+    return "syntax", "assign to a name, a list entry or several names (w, b = ...)", node_span(target, lines)
+
+
+def import_problem(node: ast.Import | ast.ImportFrom, span: Span) -> tuple[str, str, Span] | None:
+    if isinstance(node, ast.ImportFrom):
+        names = IMPORTS.get(node.module or "")
+        if names is not None and node.level == 0 and all(a.name in names and a.asname is None for a in node.names):
+            return None
+    elif all(a.name in MODULES for a in node.names):
+        return None
+    return "syntax", f"this import is not available: the only imports are {ALLOWED_IMPORTS}", span
+
+
 def constant_problem(value: object, span: Span) -> tuple[str, str, Span] | None:
-    """Numbers are the language's only literals; True/False are checked where they are used."""
-    if isinstance(value, (str, bytes)):
-        return "syntax", "strings are not allowed", span
+    """Numbers, strings (for print and labels), True, False and None."""
+    if isinstance(value, bytes):
+        return "syntax", "bytes are not supported: write a string", span
     if isinstance(value, complex):
         return "syntax", "complex numbers are not supported", span
-    if value is None:
-        return "syntax", "None is not allowed", span
     if value is Ellipsis:
         return "syntax", "'...' is not allowed", span
     return None
