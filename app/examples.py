@@ -83,6 +83,57 @@ EXAMPLES: list[Example] = [
         note="Each bias is broadcast over the batch of 4, so its gradient sums over the batch; "
              "each weight matrix gets X^T @ G.",
     ),
+    Example(
+        id="micrograd-labels",
+        title="micrograd: the lecture's labelled neuron",
+        source="from micrograd.engine import Value\n\n"
+               "x1 = Value(2.0, label='x1')\nx2 = Value(0.0, label='x2')\n"
+               "w1 = Value(-3.0, label='w1')\nw2 = Value(1.0, label='w2')\n"
+               "b = Value(6.8813735870195432, label='b')\n"
+               "x1w1 = x1*w1; x1w1.label = 'x1*w1'\nx2w2 = x2*w2; x2w2.label = 'x2*w2'\n"
+               "x1w1x2w2 = x1w1 + x2w2; x1w1x2w2.label = 'x1*w1 + x2*w2'\n"
+               "n = x1w1x2w2 + b; n.label = 'n'\no = n.tanh(); o.label = 'o'\n"
+               "o.backward()\ndraw_dot(o)",
+        note="A cell from micrograd's lecture notebook runs as it is: labels name the boxes, o.backward() "
+             "sets every grad, draw_dot(o) picks the graph to show.",
+    ),
+    Example(
+        id="micrograd-neuron",
+        title="micrograd: a neuron as a function, called twice",
+        source="from micrograd.engine import Value\n\n"
+               "def neuron(xs, ws, b):\n    act = sum((w * x for w, x in zip(ws, xs)), b)\n    return act.tanh()\n\n"
+               "x = [Value(2.0), Value(-1.0)]\nw = [Value(0.5), Value(-0.25)]\n"
+               "h1 = neuron(x, w, Value(0.1))\nh2 = neuron(x, w, Value(-0.3))\n"
+               "L = h1 * h2\nL.backward()\nprint(f\"dL/dx = {x[0].grad:.4f}, {x[1].grad:.4f}\")",
+        note="Each call of neuron is a box you can open. x and w feed both calls, so their gradients sum "
+             "the contributions coming back out of the two boxes.",
+    ),
+    Example(
+        id="micrograd-mlp",
+        title="micrograd: a 3-4-4-1 MLP built with functions and loops",
+        source="from micrograd.engine import Value\nimport random\nrandom.seed(1337)\n\n"
+               "def neuron(nin):\n    return [Value(random.uniform(-1, 1)) for _ in range(nin)], Value(0.0)\n\n"
+               "def layer(nin, nout):\n    return [neuron(nin) for _ in range(nout)]\n\n"
+               "def fire(n, xs, nonlin):\n    w, b = n\n    act = sum((wi * xi for wi, xi in zip(w, xs)), b)\n"
+               "    return act.relu() if nonlin else act\n\n"
+               "def forward(layers, xs):\n    for k, layer in enumerate(layers):\n"
+               "        xs = [fire(n, xs, k < len(layers) - 1) for n in layer]\n    return xs[0]\n\n"
+               "sizes = [3, 4, 4, 1]\nmodel = [layer(sizes[i], sizes[i + 1]) for i in range(len(sizes) - 1)]\n"
+               "y = forward(model, [2.0, 3.0, -1.0])\nloss = (y - 1.0) ** 2\nloss.backward()\n"
+               "print(f\"loss = {loss.data:.4f}\")",
+        note="The MLP opens as a few boxes, one per call of fire: open one to see its neuron's sum and relu. "
+             "Every weight's gradient comes back through exactly one neuron; every input's through all of them.",
+    ),
+    Example(
+        id="micrograd-more-ops",
+        title="micrograd's own test_more_ops, with +=",
+        source="from micrograd.engine import Value\n\n"
+               "a = Value(-4.0)\nb = Value(2.0)\nc = a + b\nd = a * b + b**3\nc += c + 1\nc += 1 + c + (-a)\n"
+               "d += d * 2 + (b + a).relu()\nd += 3 * d + (b - a).relu()\ne = c - d\nf = e**2\ng = f / 2.0\n"
+               "g += 10.0 / f\ng.backward()\nprint(f\"g = {g.data:.4f}, dg/da = {a.grad:.4f}, dg/db = {b.grad:.4f}\")",
+        note="micrograd's test, verbatim: c += ... makes a new node named c each time, so a and b are used "
+             "many times and sum many contributions (138.8338 and 645.5773, as PyTorch says).",
+    ),
 ]
 
 EXAMPLES_BY_ID = {e.id: e for e in EXAMPLES}

@@ -6,9 +6,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from app.language.errors import ExpressionError, Span
-from app.language.groups import Group
+from app.language.groups import Group, GroupTracker
 from app.language.statements import Interpreter
 from app.language.syntax import parse
+from app.limits import OPENING_VIEW_MAX_BOXES
 from engine import Tensor
 
 
@@ -60,6 +61,8 @@ def parse_program(source: str, root: str | None = None) -> Program:
         except RecursionError:
             raise ExpressionError("limit", "the program nests calls and expressions too deeply") from None
     drop_numbers_used_as_numbers(run)
+    if not has_functions and len(run.nodes) <= OPENING_VIEW_MAX_BOXES:
+        run.groups = GroupTracker()  # a small program is shown whole: its statements need no boxes
     if root is not None:
         if root not in run.variables:
             raise ExpressionError("name", f"root '{root}' is not a variable of the program")
