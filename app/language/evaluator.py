@@ -97,6 +97,8 @@ class Evaluator:
             if not is_number(exponent):
                 raise self.error("type", "the exponent of ** must be a constant number; for a^x write exp(x*log(a))",
                                  right_node)
+            if not math.isfinite(exponent):
+                raise self.error("domain", f"the exponent of ** must be a finite number, got {exponent:g}", right_node)
             return self.apply(op, node, self.tensor(left, left_node), exponent=float(exponent))
         return self.apply(op, node, self.tensor(left, left_node), self.tensor(right, right_node))
 
@@ -423,7 +425,10 @@ class Evaluator:
             if isinstance(node, SEQUENCES):
                 return tuple(self.whole(n, param) for n in node.elts)
             return self.whole(node, param)
-        return float(as_float(self.number(node, param)))
+        value = float(as_float(self.number(node, param)))
+        if not math.isfinite(value):
+            raise self.error("domain", f"{param} must be a finite number, got {value:g}", node)
+        return value
 
 
 def is_iterable(value: Any) -> bool:

@@ -32,7 +32,7 @@ def as_float(value: int | float) -> np.float64:
     try:
         return np.float64(value)
     except OverflowError:
-        return np.float64(math.copysign(math.inf, value))
+        return np.float64(math.inf if value > 0 else -math.inf)
 
 
 def number(value: int | float) -> Number:
