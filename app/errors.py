@@ -1,5 +1,7 @@
 """The one error shape: every 4xx answer is `{"error": {"kind", "message", "line", "col", "end_col"}}`."""
 
+from collections.abc import Mapping
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -9,7 +11,7 @@ from app.language import ExpressionError
 
 
 def error_response(status: int, kind: str, message: str, line: int | None = None, col: int | None = None,
-                   end_col: int | None = None, headers: dict[str, str] | None = None) -> JSONResponse:
+                   end_col: int | None = None, headers: Mapping[str, str] | None = None) -> JSONResponse:
     body = {"kind": kind, "message": message, "line": line, "col": col, "end_col": end_col}
     return JSONResponse({"error": body}, status_code=status, headers=headers)
 

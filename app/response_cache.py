@@ -11,7 +11,8 @@ from app.limits import RESPONSE_CACHE_BYTES, RESPONSE_CACHE_ENTRY_BYTES
 class ResponseCache:
     """A least-recently-used map from request key to response bytes, bounded by total size."""
 
-    def __init__(self, max_bytes: int = RESPONSE_CACHE_BYTES, max_entry_bytes: int = RESPONSE_CACHE_ENTRY_BYTES) -> None:
+    def __init__(self, max_bytes: int = RESPONSE_CACHE_BYTES,
+                 max_entry_bytes: int = RESPONSE_CACHE_ENTRY_BYTES) -> None:
         self.max_bytes = max_bytes
         self.max_entry_bytes = max_entry_bytes
         self.entries: OrderedDict[str, bytes] = OrderedDict()

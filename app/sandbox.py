@@ -16,8 +16,9 @@ import signal
 import threading
 import traceback
 import warnings
+from collections.abc import Callable
 from multiprocessing.connection import Connection
-from typing import Any, Callable
+from typing import Any
 
 from app.language import ExpressionError
 from app.limits import EVALUATION_MEMORY_BYTES, EVALUATION_TIMEOUT_S, SANDBOX_WORKERS
@@ -93,7 +94,7 @@ def serve(conn: Connection, memory_bytes: int) -> None:
 class Worker:
     """One worker process and the parent's end of its pipe."""
 
-    def __init__(self, context: multiprocessing.context.BaseContext, memory_bytes: int) -> None:
+    def __init__(self, context: multiprocessing.context.ForkServerContext, memory_bytes: int) -> None:
         self.conn, child = context.Pipe()
         self.process = context.Process(target=serve, args=(child, memory_bytes), daemon=True, name="sandbox-worker")
         self.process.start()

@@ -2,6 +2,7 @@
 
 import os
 from dataclasses import dataclass, fields
+from typing import get_type_hints
 
 from app.limits import EVALUATION_MEMORY_BYTES, EVALUATION_TIMEOUT_S, SANDBOX_WORKERS
 
@@ -20,7 +21,8 @@ class Settings:
 
     @classmethod
     def from_env(cls) -> "Settings":
-        return cls(**{f.name: f.type(_env(f.name, str(f.default))) for f in fields(cls)})
+        types = get_type_hints(cls)  # int or float: each variable is parsed as its field's type
+        return cls(**{f.name: types[f.name](_env(f.name, str(f.default))) for f in fields(cls)})
 
 
 settings = Settings.from_env()

@@ -64,7 +64,8 @@ def seed_gradient(root: Tensor, grad: Any, mode: str) -> np.ndarray:
             raise GradientShapeError(
                 f"backward from a value of shape {root.shape} needs an explicit grad, e.g. ones of that shape")
         return np.ones(())
-    seed = grad if mode == "alias" and isinstance(grad, np.ndarray) and grad.dtype == np.float64 else np.array(grad, dtype=np.float64)
+    keep_callers = mode == "alias" and isinstance(grad, np.ndarray) and grad.dtype == np.float64
+    seed = grad if keep_callers else np.array(grad, dtype=np.float64)
     if seed.shape != root.data.shape:
         raise GradientShapeError(f"grad of shape {seed.shape} does not match the root's shape {root.shape}")
     return seed
@@ -174,14 +175,13 @@ def accumulate(before: np.ndarray | None, c: np.ndarray, mode: str) -> np.ndarra
     if mode == "alias":
         before += c  # in place on whatever array `before` happens to be: the bug
         return before
-    if before.shape != c.shape:
-        # only under no_unbroadcast: the shapes already disagree and the node is flagged; add when
-        # NumPy can, so the wrong numbers stay visible, else keep the latest contribution
-        try:
-            return before + c
-        except ValueError:
-            return c
-    return before + c
+    try:
+        total: np.ndarray = before + c
+    except ValueError:
+        # only under no_unbroadcast, where the shapes already disagree and the node is flagged: add
+        # when NumPy can, so the wrong numbers stay visible, else keep the latest contribution
+        return c
+    return total
 
 
 def store_gradients(grads: dict[Tensor, np.ndarray], mode: str) -> None:

@@ -11,7 +11,7 @@ def sums_to(grad_shape: Shape, shape: Shape) -> bool:
     """Whether a gradient of `grad_shape` sums back to `shape`: the same axes, after any added
     leading ones, each of the same size or stretched from size 1."""
     lead = len(grad_shape) - len(shape)
-    return lead >= 0 and all(n == 1 or n == m for n, m in zip(shape, grad_shape[lead:]))
+    return lead >= 0 and all(n == 1 or n == m for n, m in zip(shape, grad_shape[lead:], strict=True))
 
 
 def unbroadcast(grad: np.ndarray, shape: Shape) -> np.ndarray:
@@ -26,6 +26,9 @@ def unbroadcast(grad: np.ndarray, shape: Shape) -> np.ndarray:
         raise GradientShapeError(f"gradient of shape {grad.shape} cannot be summed to shape {shape}")
     lead = grad.ndim - len(shape)
     stretched = tuple(lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1)
+    summed: np.ndarray
     if not stretched and shape:  # only new leading axes: summing them away leaves `shape`
-        return grad.sum(axis=tuple(range(lead)))
-    return grad.sum(axis=tuple(range(lead)) + stretched, keepdims=True).reshape(shape)
+        summed = grad.sum(axis=tuple(range(lead)))
+    else:
+        summed = grad.sum(axis=tuple(range(lead)) + stretched, keepdims=True).reshape(shape)
+    return summed

@@ -1,7 +1,7 @@
 """What went wrong in a backward pass, read off its record: NaN/Inf, disconnected leaves, saturation, norms."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 import numpy as np
 

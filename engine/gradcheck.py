@@ -82,7 +82,8 @@ def replay(order: list[Tensor], overrides: dict[Tensor, np.ndarray]) -> dict[Ten
 def relative_error(analytic: np.ndarray, numeric: np.ndarray) -> np.ndarray:
     """|a - n| / (|a| + |n|), with 0 where both are 0."""
     diff = np.abs(analytic - numeric)
-    return diff / np.maximum(np.abs(analytic) + np.abs(numeric), np.finfo(np.float64).tiny)
+    relative: np.ndarray = diff / np.maximum(np.abs(analytic) + np.abs(numeric), np.finfo(np.float64).tiny)
+    return relative
 
 
 def gradcheck(root: Tensor, seed: Any = None, eps: float = 1e-6, max_elements: int = 10_000,
@@ -187,7 +188,8 @@ def sample_input(domain: str, shape: tuple[int, ...], rng: np.random.Generator, 
     if domain == "positive":
         return rng.uniform(0.5, 2.0, shape)
     if domain == "nonzero":
-        return rng.uniform(0.5, 2.0, shape) * rng.choice([-1.0, 1.0], shape)
+        signed: np.ndarray = rng.uniform(0.5, 2.0, shape) * rng.choice([-1.0, 1.0], shape)
+        return signed
     if domain == "targets":
         return rng.integers(0, classes, shape).astype(np.float64)
     raise ValueError(f"unknown input domain {domain!r}")
@@ -198,7 +200,7 @@ def op_inputs(name: str, shapes: list[tuple[int, ...]], rng: np.random.Generator
     op = OPS[name]
     classes = shapes[0][-1] if shapes and shapes[0] else 2
     return [Tensor(sample_input(d, s, rng, classes), requires_grad=d != "targets", label=f"x{i}")
-            for i, (d, s) in enumerate(zip(op.domain, shapes))]
+            for i, (d, s) in enumerate(zip(op.domain, shapes, strict=True))]
 
 
 def check_op(name: str, shapes: list[tuple[int, ...]], params: dict[str, Any] | None = None,

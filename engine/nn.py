@@ -1,5 +1,6 @@
 """Just enough neural network to train a small classifier and draw the graphs of a neuron and an MLP."""
 
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -10,7 +11,10 @@ Seed = int | np.random.Generator
 
 
 class Module:
-    """Something with parameters: a neuron, a layer, a network."""
+    """Something with parameters that maps an input to a Tensor: a neuron, a layer, a network."""
+
+    def __call__(self, x: Any) -> Tensor:
+        raise NotImplementedError
 
     def parameters(self) -> list[Tensor]:
         return []
@@ -30,7 +34,7 @@ class Neuron(Module):
 
     def __call__(self, xs: list[Any]) -> Tensor:
         total = self.b
-        for w, x in zip(self.w, xs):
+        for w, x in zip(self.w, xs, strict=True):
             total = w * x + total
         return total.tanh()
 
@@ -48,7 +52,8 @@ class Linear(Module):
         self.b = Tensor(rng.uniform(-bound, bound, (n_out,)), requires_grad=True, label=f"b{name}")
 
     def __call__(self, x: Any) -> Tensor:
-        return x @ self.W + self.b
+        out: Tensor = x @ self.W + self.b  # x may be an array: Tensor.__rmatmul__ makes it a constant
+        return out
 
     def parameters(self) -> list[Tensor]:
         return [self.W, self.b]
@@ -61,7 +66,7 @@ class MLP(Module):
         if len(sizes) < 2:
             raise ValueError("an MLP needs at least an input and an output size")
         rng = np.random.default_rng(seed)
-        self.layers = [Linear(n_in, n_out, rng, name=str(i + 1)) for i, (n_in, n_out) in enumerate(zip(sizes, sizes[1:]))]
+        self.layers = [Linear(n_in, n_out, rng, name=str(i + 1)) for i, (n_in, n_out) in enumerate(pairwise(sizes))]
 
     def __call__(self, x: Any) -> Tensor:
         for layer in self.layers[:-1]:

@@ -7,15 +7,17 @@ A VJP is a pure function `vjp(g, out, *inputs, **params)` of the incoming gradie
 Rules never mutate their arguments; the engine does all summing.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from math import prod
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
 from engine.errors import DomainError, ShapeError
 
 Shape = tuple[int, ...]
+Contributions = tuple[np.ndarray | None, ...]  # what a VJP returns: one entry per input
 
 
 @dataclass(frozen=True)
@@ -34,7 +36,7 @@ class Op:
     name: str
     arity: int
     forward: Callable[..., np.ndarray]
-    vjp: Callable[..., tuple[np.ndarray | None, ...]]
+    vjp: Callable[..., Contributions]
     shape: Callable[..., Shape]
     rule: str
     params: tuple[str, ...] = ()
@@ -134,10 +136,10 @@ def transpose_axes(ndim: int, axes: Any) -> tuple[int, ...]:
     if axes is None:
         return tuple(reversed(range(ndim)))
     given = tuple(int(a) for a in axes)
-    axes = tuple(a % max(ndim, 1) for a in given)
-    if any(not -ndim <= a < ndim for a in given) or sorted(axes) != list(range(ndim)):
+    permutation = tuple(a % max(ndim, 1) for a in given)
+    if any(not -ndim <= a < ndim for a in given) or sorted(permutation) != list(range(ndim)):
         raise ShapeError(f"transpose axes {given} are not a permutation of {tuple(range(ndim))}")
-    return axes
+    return permutation
 
 
 def transpose_shape(x: Shape, axes: Any = None) -> Shape:
@@ -155,7 +157,8 @@ def cross_entropy_shape(logits: Shape, targets: Shape) -> Shape:
     if len(logits) != 2:
         raise ShapeError(f"cross_entropy takes logits of shape (batch, classes), got {fmt_shape(logits)}")
     if targets != logits[:1]:
-        raise ShapeError(f"cross_entropy targets must have shape ({logits[0]},) for logits {fmt_shape(logits)}, got {fmt_shape(targets)}")
+        raise ShapeError(f"cross_entropy targets must have shape ({logits[0]},) for logits {fmt_shape(logits)}, "
+                         f"got {fmt_shape(targets)}")
     return ()
 
 
@@ -168,39 +171,42 @@ def pow_shape(x: Shape, exponent: float = 1.0) -> Shape:
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
     # 1 / (1 + e^-x) computed without overflow for large |x|
-    return np.exp(-np.logaddexp(0.0, -x))
+    s: np.ndarray = np.exp(-np.logaddexp(0.0, -x))
+    return s
 
 
 def _log_softmax(x: np.ndarray, axis: int) -> np.ndarray:
     # x - log(sum(e^x)), with the max subtracted first so e^x cannot overflow
     shifted = x - x.max(axis=axis, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+    log_s: np.ndarray = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+    return log_s
 
 
 def _softmax(x: np.ndarray, axis: int) -> np.ndarray:
     e = np.exp(x - x.max(axis=axis, keepdims=True))
-    return e / e.sum(axis=axis, keepdims=True)
+    s: np.ndarray = e / e.sum(axis=axis, keepdims=True)
+    return s
 
 
 def _expand_reduced(g: np.ndarray, x: np.ndarray, axis: Any, keepdims: bool) -> np.ndarray:
     """Give a reduction's gradient back its reduced axes (size 1) so it broadcasts against x."""
     if keepdims or axis is None:
         return np.reshape(g, (1,) * x.ndim) if axis is None else g
-    return np.expand_dims(g, normalize_axis(axis, x.ndim))
+    return np.expand_dims(g, normalize_axis(axis, x.ndim) or ())
 
 
-def _sum_vjp(g, out, x, axis=None, keepdims=False):
+def _sum_vjp(g: np.ndarray, out: np.ndarray, x: np.ndarray, axis: Any = None, keepdims: bool = False) -> Contributions:
     # every element of x enters the sum once: d(sum)/dx = 1
     return (np.broadcast_to(_expand_reduced(g, x, axis, keepdims), x.shape).copy(),)
 
 
-def _mean_vjp(g, out, x, axis=None, keepdims=False):
+def _mean_vjp(g: np.ndarray, out: np.ndarray, x: np.ndarray, axis: Any = None, keepdims: bool = False) -> Contributions:
     # d(mean)/dx = 1/n, n = number of elements averaged
     n = x.size // max(out.size, 1) if x.size else 1
     return (np.broadcast_to(_expand_reduced(g, x, axis, keepdims), x.shape) / n,)
 
 
-def _max_vjp(g, out, x, axis=None, keepdims=False):
+def _max_vjp(g: np.ndarray, out: np.ndarray, x: np.ndarray, axis: Any = None, keepdims: bool = False) -> Contributions:
     # the gradient goes to the maximal entries, split evenly between ties
     peak = _expand_reduced(out, x, axis, keepdims)
     mask = (x == peak).astype(np.float64)
@@ -208,7 +214,7 @@ def _max_vjp(g, out, x, axis=None, keepdims=False):
     return (mask / ties * _expand_reduced(g, x, axis, keepdims),)
 
 
-def _matmul_vjp(g, out, a, b):
+def _matmul_vjp(g: np.ndarray, out: np.ndarray, a: np.ndarray, b: np.ndarray) -> Contributions:
     # dL/dA = G @ B^T, dL/dB = A^T @ G; 1-D operands are promoted to matrices and back
     if a.ndim == 2 and b.ndim == 2:  # the common case, without the promotions
         return g @ b.T, a.T @ g
@@ -228,12 +234,12 @@ def _matmul_vjp(g, out, a, b):
     return ga, gb
 
 
-def _cross_entropy(logits, targets):
+def _cross_entropy(logits: np.ndarray, targets: np.ndarray) -> np.ndarray:
     classes = _class_indices(targets, logits.shape[1])
     return np.asarray(-_log_softmax(logits, 1)[np.arange(len(classes)), classes].mean())
 
 
-def _cross_entropy_vjp(g, out, logits, targets):
+def _cross_entropy_vjp(g: np.ndarray, out: np.ndarray, logits: np.ndarray, targets: np.ndarray) -> Contributions:
     # d/dlogits of -mean(log_softmax[i, t_i]) = (softmax - onehot(t)) / batch; the forward pass
     # has already checked that the targets are class indices
     classes = targets.astype(np.intp)
@@ -255,21 +261,21 @@ def _class_indices(targets: np.ndarray, classes: int) -> np.ndarray:
     return targets.astype(np.intp)
 
 
-def _pow_vjp(g, out, x, exponent=1.0):
+def _pow_vjp(g: np.ndarray, out: np.ndarray, x: np.ndarray, exponent: float = 1.0) -> Contributions:
     # d(x^p)/dx = p x^(p-1)
     return (g * exponent * np.power(x, exponent - 1.0),)
 
 
-def _transpose_vjp(g, out, x, axes=None):
+def _transpose_vjp(g: np.ndarray, out: np.ndarray, x: np.ndarray, axes: Any = None) -> Contributions:
     return (np.transpose(g, np.argsort(transpose_axes(x.ndim, axes))),)
 
 
-def _softmax_vjp(g, out, x, axis=-1):
+def _softmax_vjp(g: np.ndarray, out: np.ndarray, x: np.ndarray, axis: int = -1) -> Contributions:
     # Jacobian diag(s) - s s^T applied to g: s * (g - <g, s>)
     return (out * (g - np.sum(g * out, axis=axis, keepdims=True)),)
 
 
-def _log_softmax_vjp(g, out, x, axis=-1):
+def _log_softmax_vjp(g: np.ndarray, out: np.ndarray, x: np.ndarray, axis: int = -1) -> Contributions:
     # Jacobian I - 1 s^T applied to g: g - s * sum(g)
     return (g - np.exp(out) * np.sum(g, axis=axis, keepdims=True),)
 
@@ -313,8 +319,9 @@ OPS: dict[str, Op] = {
         Op("max", 1, lambda x, axis=None, keepdims=False: np.asarray(np.max(x, axis=axis, keepdims=keepdims)),
            _max_vjp, max_shape, "d(max a)/da_i = 1 for the largest entry (split between ties), 0 elsewhere",
            params=("axis", "keepdims")),
-        Op("reshape", 1, lambda x, shape=(): np.reshape(x, shape), lambda g, out, x, shape=(): (np.reshape(g, x.shape),),
-           reshape_shape, "reshape moves no numbers: the gradient is reshaped back", params=("shape",)),
+        Op("reshape", 1, lambda x, shape=(): np.reshape(x, shape),
+           lambda g, out, x, shape=(): (np.reshape(g, x.shape),), reshape_shape,
+           "reshape moves no numbers: the gradient is reshaped back", params=("shape",)),
         Op("transpose", 1, lambda x, axes=None: np.transpose(x, axes), _transpose_vjp, transpose_shape,
            "transpose moves no numbers: the gradient is transposed back", params=("axes",)),
         Op("softmax", 1, lambda x, axis=-1: _softmax(x, axis), _softmax_vjp, axis_shape,

@@ -139,7 +139,8 @@ def top_paths(root: Tensor, seed: Any = None, k: int = 64) -> dict[Tensor, PathL
         scalar = node.data.ndim == 0 and all(t.data.ndim == 0 for _, t in targets)
         inputs = [t.data for t in node.inputs]
         if scalar:
-            local = [0.0 if c is None else float(c) for c in node.op.vjp(np.ones(()), node.data, *inputs, **node.params)]
+            contributions = node.op.vjp(np.ones(()), node.data, *inputs, **node.params)
+            local = [0.0 if c is None else float(c) for c in contributions]
         else:
             per_path = [node.op.vjp(v, node.data, *inputs, **node.params) for v in beam.values]
         rows = np.arange(len(beam.magnitudes))
@@ -168,7 +169,7 @@ def _largest(candidates: list[_Beam], k: int) -> _Beam:
         merged = candidates[0]
     else:
         merged = _Beam(*(np.concatenate(parts) for parts in zip(*(
-            (b.magnitudes, b.values, b.edges, b.parents) for b in candidates))))
+            (b.magnitudes, b.values, b.edges, b.parents) for b in candidates), strict=True)))
     keep = np.argsort(-merged.magnitudes, kind="stable")[:k]
     return _Beam(merged.magnitudes[keep], merged.values[keep], merged.edges[keep], merged.parents[keep])
 
@@ -192,8 +193,9 @@ def _path_list(leaf: Tensor, beam: _Beam, pointers: dict[Tensor, tuple[list[int]
         while (e := pointers[node][0][i]) >= 0:
             taken.append(e)
             i, node = pointers[node][1][i], edges[e].source
-        local = [factors[e] for e in taken]
+        local = [f for e in taken if (f := factors[e]) is not None]
         paths.append(Path(
             (leaf, *(edges[e].source for e in taken)), tuple(edges[e] for e in taken),
-            None if None in local else tuple(local), beam.values[row].copy(), float(beam.magnitudes[row])))
+            tuple(local) if len(local) == len(taken) else None, beam.values[row].copy(),
+            float(beam.magnitudes[row])))
     return PathList(leaf, paths, total, total - len(paths), exact)

@@ -1,10 +1,13 @@
 """The value type: a float64 NumPy array that remembers the op and inputs that made it."""
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from engine.ops import OPS, Op
+
+if TYPE_CHECKING:
+    from engine.record import BackwardRecord
 
 
 def as_array(data: Any) -> np.ndarray:
@@ -40,7 +43,7 @@ class Tensor:
         kind = self.op.name if self.op else ("leaf" if self.requires_grad else "const")
         return f"Tensor{name}({kind}, shape={self.shape}, data={np.array2string(self.data, precision=4)})"
 
-    def backward(self, grad: Any = None, mode: str = "correct", record: bool = False):
+    def backward(self, grad: Any = None, mode: str = "correct", record: bool = False) -> "BackwardRecord | None":
         """Backpropagate from this value; a non-scalar root needs an explicit `grad` (like `d.backward(ones)`)."""
         from engine.backward import backward
 

@@ -8,7 +8,7 @@ from engine.nn import MLP
 
 
 def leaves(*values):
-    return [Tensor(v, requires_grad=True, label=name) for v, name in zip(values, "abcdefgh")]
+    return [Tensor(v, requires_grad=True, label=name) for v, name in zip(values, "abcdefgh", strict=False)]
 
 
 # ---- worked examples --------------------------------------------------------------------------

@@ -4,14 +4,13 @@ import numpy as np
 import pytest
 import torch
 
-from engine import Tensor
 from engine.gradcheck import gradcheck
 from engine.nn import MLP, Linear, Neuron, accuracy, train_classifier, two_moons
 
 
 def test_init_is_deterministic_and_bounded():
     first, again, other = MLP((2, 16, 16, 2), seed=0), MLP((2, 16, 16, 2), seed=0), MLP((2, 16, 16, 2), seed=1)
-    for p, q, r in zip(first.parameters(), again.parameters(), other.parameters()):
+    for p, q, r in zip(first.parameters(), again.parameters(), other.parameters(), strict=True):
         np.testing.assert_array_equal(p.data, q.data)
         assert not np.array_equal(p.data, r.data)
     assert [p.shape for p in first.parameters()] == [(2, 16), (16,), (16, 16), (16,), (16, 2), (2,)]
@@ -78,6 +77,7 @@ def test_gradients_match_an_identical_torch_model():
     their_loss = torch.nn.functional.cross_entropy(twin(torch.tensor(points)), torch.tensor(labels).long())
     their_loss.backward()
     assert float(loss.data) == pytest.approx(their_loss.item(), rel=1e-12)
-    theirs = [g for linear in twin if isinstance(linear, torch.nn.Linear) for g in (linear.weight.grad.T, linear.bias.grad)]
+    linears = [layer for layer in twin if isinstance(layer, torch.nn.Linear)]
+    theirs = [g for linear in linears for g in (linear.weight.grad.T, linear.bias.grad)]
     for ours, their in zip(model.parameters(), theirs, strict=True):
         np.testing.assert_allclose(ours.grad, their.numpy(), rtol=1e-10, atol=1e-14)

@@ -87,7 +87,7 @@ def test_gradients_match_torch(name, shapes, params, torch_ops, close_to_torch):
     expected = torch_ops[name](*theirs, **params)
     close_to_torch(out.data, expected)
     expected.backward(torch.tensor(weights))
-    for ours, their in zip(inputs, theirs):
+    for ours, their in zip(inputs, theirs, strict=True):
         if ours.requires_grad:
             close_to_torch(ours.grad, their.grad)
             assert ours.grad.shape == ours.data.shape

@@ -37,7 +37,8 @@ def random_scalar_graph(n_nodes, seed):
     while len(nodes) < n_nodes:
         i, j = rng.integers(max(0, len(nodes) - 30), len(nodes), 2)  # recent nodes: most stay reachable
         kind = rng.integers(0, 3)
-        nodes.append(nodes[i] * nodes[j] if kind == 0 else nodes[i] + nodes[j] if kind == 1 else (0.5 * nodes[i]).tanh())
+        nodes.append(nodes[i] * nodes[j] if kind == 0 else nodes[i] + nodes[j] if kind == 1
+                     else (0.5 * nodes[i]).tanh())
     root = nodes[-1]
     for n in nodes[-20:-1]:
         root = root + n

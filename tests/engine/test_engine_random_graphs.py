@@ -77,7 +77,7 @@ def broadcasting(name):
         shapes = [shape, smaller(d, shape)]
         if d.draw(st.booleans()):
             shapes.reverse()
-        return ("op", name, {}, [d.operand(s, dom, depth) for s, dom in zip(shapes, OPS[name].domain)])
+        return ("op", name, {}, [d.operand(s, dom, depth) for s, dom in zip(shapes, OPS[name].domain, strict=True)])
     return build
 
 
@@ -206,5 +206,5 @@ def test_random_graphs_match_torch(root_op, data, torch_ops, close_to_torch):
     weights = rng.normal(size=out.shape)
     out.backward(weights)
     expected.backward(torch.tensor(weights))
-    for leaf, their in zip(ours, theirs):
+    for leaf, their in zip(ours, theirs, strict=True):
         close_to_torch(leaf.grad, their.grad)
