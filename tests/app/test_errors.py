@@ -6,8 +6,8 @@ import logging
 import pytest
 from fastapi.testclient import TestClient
 
-from app.main import create_app
 from app.limits import MAX_BODY_BYTES
+from app.main import create_app
 from app.middleware import SECURITY_HEADERS
 from app.sandbox import Sandbox
 from app.schemas import ErrorResponse
