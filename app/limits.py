@@ -128,10 +128,10 @@ MAX_OPEN_GROUPS = 2_000
 MAX_LAYOUT_BOXES = 2_000
 """Boxes of a view Graphviz is asked to lay out; `dot` takes ~0.5 s at 2,000 on these machines."""
 
-MAX_LAYOUT_BENDS = 1_200
-"""Bends `dot` would add for edges spanning many ranks (one weight shared by a long chain). Each
-is a virtual node; ~2,500 already take 1.4 s, so a view predicted past this is collapsed further
-without starting `dot`."""
+MAX_LAYOUT_BENDS = 2_500
+"""Bends `dot` would add for edges spanning many ranks (one weight shared by a long chain). Each is a
+virtual node: ~2,500 take 0.2-0.8 s, ~5,000 up to 2.7 s and ~20,000 over 8 s, so a view predicted
+past this is collapsed further without starting `dot`."""
 
 LAYOUT_TIMEOUT_S = 1.5
 """Wall-clock seconds `dot` may take on one view before the view is collapsed further."""

@@ -117,8 +117,40 @@ def mlp(sizes: list[int], inputs: int = 2, const_bias: bool = False, weights_sta
     return tape.record(total)
 
 
-def step_index(view: dict) -> dict[str, int]:
-    return {s["box"]: i for i, s in enumerate(view["steps"])}
+def assert_steps_fire_in_reverse_topological_order(graph: dict, view: dict) -> None:
+    """Each box fires as one step, after every box it receives gradient from, and the steps cover the
+    backward steps in order, each run inside its box."""
+    order = {s["box"]: i for i, s in enumerate(view["steps"])}
+    assert len(order) == len(view["steps"])
+    for ve in view["edges"]:
+        if ve["source"] in order and ve["target"] in order:
+            assert order[ve["target"]] < order[ve["source"]], ve
+    covered = [i for s in view["steps"] for i in range(s["first"], s["first"] + s["count"])]
+    assert covered == list(range(len(graph["backward_steps"])))
+    for s in view["steps"]:
+        fired = graph["backward_steps"][s["first"]:s["first"] + s["count"]]
+        assert {view["box_of"][f["node"]] for f in fired} == {s["box"]}
+
+
+def contains(frame: dict, box: dict) -> bool:
+    return (frame["x"] - frame["width"] / 2 <= box["x"] - box["width"] / 2
+            and box["x"] + box["width"] / 2 <= frame["x"] + frame["width"] / 2
+            and frame["y"] - frame["height"] / 2 <= box["y"] - box["height"] / 2
+            and box["y"] + box["height"] / 2 <= frame["y"] + frame["height"] / 2)
+
+
+def assert_frames_hold_their_boxes(graph: dict, view: dict, layout: dict) -> None:
+    """Every box lies inside the frame of each open group around it, and frames inside their parents'."""
+    parent = {g["id"]: g["parent"] for g in graph["groups"]}
+    for box in view["boxes"]:
+        g = box["parent"]
+        while g is not None:
+            assert contains(layout["clusters"][g], layout["nodes"][box["id"]]), (box, g)
+            g = parent[g]
+    for g, frame in layout["clusters"].items():
+        assert 0 <= frame["x"] - frame["width"] / 2 and frame["y"] + frame["height"] / 2 <= layout["height"]
+        if parent[g] is not None:
+            assert contains(layout["clusters"][parent[g]], frame)
 
 
 def all_groups(graph: dict) -> set[str]:

@@ -6,7 +6,7 @@ import pytest
 from app import layout as layout_module
 from app.layout import LayoutUnavailable, lay_out_view, layout_view, run_dot
 from app.view import build_view
-from tests.app.grouped_records import Tape, all_groups, mlp
+from tests.app.grouped_records import Tape, all_groups, assert_frames_hold_their_boxes, mlp
 
 
 def test_dot_failures_become_layout_unavailable():
@@ -25,13 +25,6 @@ def fresh_layout_cache():
     layout_module.layout_structure.cache_clear()
 
 
-def contains(frame: dict, box: dict) -> bool:
-    return (frame["x"] - frame["width"] / 2 <= box["x"] - box["width"] / 2
-            and box["x"] + box["width"] / 2 <= frame["x"] + frame["width"] / 2
-            and frame["y"] - frame["height"] / 2 <= box["y"] - box["height"] / 2
-            and box["y"] + box["height"] / 2 <= frame["y"] + frame["height"] / 2)
-
-
 def test_open_groups_are_frames_around_their_boxes():
     graph = mlp([3, 2, 1])
     view = build_view(graph, {"g0", "g1", "g2", "g4", "g5"})
@@ -39,16 +32,7 @@ def test_open_groups_are_frames_around_their_boxes():
     assert set(laid_out["nodes"]) == {b["id"] for b in view["boxes"]}
     assert set(laid_out["edges"]) == {e["id"] for e in view["edges"]}
     assert set(laid_out["clusters"]) == {"g0", "g1", "g2", "g4", "g5"}
-    parent = {g["id"]: g["parent"] for g in graph["groups"]}
-    for box in view["boxes"]:
-        g = box["parent"]
-        while g is not None:  # inside its own frame and every frame around that
-            assert contains(laid_out["clusters"][g], laid_out["nodes"][box["id"]]), (box, g)
-            g = parent[g]
-    for g, frame in laid_out["clusters"].items():
-        assert 0 <= frame["x"] - frame["width"] / 2 and frame["y"] + frame["height"] / 2 <= laid_out["height"]
-        if parent[g] in laid_out["clusters"]:
-            assert contains(laid_out["clusters"][parent[g]], frame)
+    assert_frames_hold_their_boxes(graph, view, laid_out)
 
 
 def test_layout_is_cached_by_structure_not_by_numbers_or_ids():

@@ -6,7 +6,8 @@ from app.limits import FOLD_CONSTS_OVER_NODES, OPENING_VIEW_MAX_BOXES
 from app.render import render
 from app.schemas import GraphResponse, View, ViewResponse
 from app.view import ViewBuilder, build_view, sum_contributions
-from tests.app.grouped_records import all_groups, mlp, step_index
+from tests.app.grouped_records import (all_groups, assert_frames_hold_their_boxes,
+                                       assert_steps_fire_in_reverse_topological_order, mlp)
 
 # ---- which boxes ---------------------------------------------------------------------------------
 
@@ -122,17 +123,7 @@ def test_contributions_are_summed_only_when_they_are_one_array_shape(contributio
 @pytest.mark.parametrize("open", [set(), {"g0"}, {"g0", "g2"}, {"g3", "g4"}, None])
 def test_view_steps_are_a_reverse_topological_order_of_the_view(open):
     graph = mlp([2, 2, 1])
-    view = build_view(graph, open)
-    order = step_index(view)
-    assert len(order) == len(view["steps"])  # every box fires once, as one step
-    for ve in view["edges"]:
-        if ve["source"] in order and ve["target"] in order:
-            assert order[ve["target"]] < order[ve["source"]], ve
-    covered = [i for s in view["steps"] for i in range(s["first"], s["first"] + s["count"])]
-    assert covered == list(range(len(graph["backward_steps"])))
-    for s in view["steps"]:
-        fired = graph["backward_steps"][s["first"]:s["first"] + s["count"]]
-        assert {view["box_of"][f["node"]] for f in fired} == {s["box"]}
+    assert_steps_fire_in_reverse_topological_order(graph, build_view(graph, open))
 
 
 # ---- the opening view ----------------------------------------------------------------------------
@@ -237,3 +228,94 @@ def test_open_must_be_a_short_list_of_group_ids(client, open):
     for url in ("/api/graph", "/api/view"):
         answer = client.post(url, json={"source": "a = 1", "open": open})
         assert answer.status_code == 422 and answer.json()["error"]["kind"] == "request"
+
+
+# ---- real programs -------------------------------------------------------------------------------
+
+LAYER_PROGRAM = """\
+def neuron(xs, ws, b):
+    act = sum((w*x for w, x in zip(ws, xs)), b)
+    return act.tanh()
+def layer(xs, W, B):
+    return [neuron(xs, ws, b) for ws, b in zip(W, B)]
+x = [Value(1.0), Value(-2.0)]
+W = [[Value(0.5), Value(-0.3)], [Value(0.2), Value(0.1)]]
+B = [Value(0.0), Value(0.1)]
+h = layer(x, W, B)
+L = sum(h)
+L.backward()
+"""
+
+# micrograd's MLP written with functions: a 3-16-16-1 net on one input, ~1,000 nodes
+MLP_PROGRAM = """\
+import random
+random.seed(1)
+def neuron(nin):
+    return [Value(random.uniform(-1, 1)) for _ in range(nin)], Value(0.0)
+def layer(nin, nout):
+    return [neuron(nin) for _ in range(nout)]
+def fire(n, x):
+    w, b = n
+    return sum((wi * xi for wi, xi in zip(w, x)), b).tanh()
+def forward(model, x):
+    for lay in model:
+        x = [fire(n, x) for n in lay]
+    return x[0]
+model = [layer(3, 16), layer(16, 16), layer(16, 1)]
+y = forward(model, [Value(2.0), Value(3.0), Value(-1.0)])
+L = (y - 1.0) ** 2
+L.backward()
+"""
+
+
+def post(client, url, **body):
+    answer = client.post(url, json=body)
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def test_each_call_is_a_group_and_a_small_program_opens_whole(client):
+    graph = post(client, "/api/graph", source=LAYER_PROGRAM)
+    GraphResponse.model_validate(graph)
+    assert [(g["id"], g["label"], g["kind"], g["parent"], g["index"]) for g in graph["groups"]] == [
+        ("g0", "layer", "call", None, 1), ("g1", "neuron", "call", "g0", 1), ("g2", "neuron", "call", "g0", 2)]
+    view, layout = graph["view"], graph["layout"]
+    assert view["open"] == ["g0", "g1", "g2"] and len(view["boxes"]) == len(graph["nodes"])
+    assert {b["id"]: b["parent"] for b in view["boxes"]} == {n["id"]: n["group"] for n in graph["nodes"]}
+    assert set(layout["clusters"]) == {"g0", "g1", "g2"}
+    assert_frames_hold_their_boxes(graph, view, layout)
+    assert_steps_fire_in_reverse_topological_order(graph, view)
+
+
+def test_a_closed_layer_is_one_box_that_passes_each_input_its_whole_gradient(client):
+    graph = post(client, "/api/graph", source=LAYER_PROGRAM, layout=False)
+    answer = post(client, "/api/view", source=LAYER_PROGRAM, open=[])
+    ViewResponse.model_validate(answer)
+    view = answer["view"]
+    layer = next(b for b in view["boxes"] if b["id"] == "g0")
+    tanhs = [n["id"] for n in graph["nodes"] if n["op"] == "tanh"]
+    assert layer["outputs"] == tanhs and layer["members"] == sum(n["group"] is not None for n in graph["nodes"])
+    assert answer["layout"]["clusters"] == {} and set(answer["layout"]["nodes"]) == {b["id"] for b in view["boxes"]}
+    grads = {n["id"]: n["grad"] for n in graph["nodes"]}
+    leaves = [n["id"] for n in graph["nodes"] if n["kind"] == "leaf"]
+    into_layer = {ve["source"]: ve["contribution"] for ve in view["edges"] if ve["target"] == "g0"}
+    assert set(into_layer) == set(leaves)
+    for leaf, total in into_layer.items():
+        assert total == pytest.approx(grads[leaf])  # every use of the leaf is inside the call
+    assert_steps_fire_in_reverse_topological_order(graph, view)
+    assert [s["box"] for s in view["steps"]][-1] == "g0"  # the leaves do not fire: the layer is last
+
+
+def test_a_thousand_node_program_opens_small_and_is_laid_out_with_frames(client):
+    graph = post(client, "/api/graph", source=MLP_PROGRAM)
+    assert len(graph["nodes"]) > 1000 and len(graph["groups"]) > 50
+    view, layout = graph["view"], graph["layout"]
+    assert len(view["boxes"]) <= OPENING_VIEW_MAX_BOXES and view["open"]
+    assert layout is not None and graph["layout_reason"] is None and view["reason"] is None
+    assert set(layout["clusters"]) <= set(view["open"])
+    assert_frames_hold_their_boxes(graph, view, layout)
+    everything = [g["id"] for g in graph["groups"]]
+    for open in ([], view["open"], everything):
+        assert_steps_fire_in_reverse_topological_order(graph, build_view(graph, set(open)))
+    drawing = client.post("/api/render", json={"source": MLP_PROGRAM, "format": "svg"})
+    assert drawing.status_code == 200 and drawing.content.startswith(b"<?xml")
