@@ -134,6 +134,36 @@ EXAMPLES: list[Example] = [
         note="micrograd's test, verbatim: c += ... makes a new node named c each time, so a and b are used "
              "many times and sum many contributions (138.8338 and 645.5773, as PyTorch says).",
     ),
+    Example(
+        id="training-zero-grad",
+        title="Training a line, with zero_grad",
+        source="from micrograd.engine import Value\n\n"
+               "xs = [1.0, 2.0, 3.0, 4.0]\nys = [3.0, 5.0, 7.0, 9.0]\n"
+               "w = Value(0.0, label='w')\nb = Value(0.0, label='b')\nparams = [w, b]\n\n"
+               "for step in range(15):\n"
+               "    loss = sum((w * x + b - y) ** 2 for x, y in zip(xs, ys)) / len(xs)\n"
+               "    for p in params:\n        p.grad = 0\n"
+               "    loss.backward()\n"
+               "    for p in params:\n        p.data -= 0.05 * p.grad\n"
+               "    print(f\"step {step:2d}: loss {loss.data:.4f}\")",
+        note="Fifteen gradient steps fit y = 2x + 1. Choose the bug 'no_zero_grad': without p.grad = 0 each "
+             "step adds the new gradient to all the old ones, and the loss swings up and down instead of falling.",
+    ),
+    Example(
+        id="training-clipping",
+        title="Too big a step, saved by clip_grad_norm",
+        source="from micrograd.engine import Value\n\n"
+               "xs = [1.0, 2.0, 3.0, 4.0]\nys = [3.0, 5.0, 7.0, 9.0]\n"
+               "w = Value(0.0, label='w')\nb = Value(0.0, label='b')\nparams = [w, b]\n\n"
+               "for step in range(20):\n"
+               "    loss = sum((w * x + b - y) ** 2 for x, y in zip(xs, ys)) / len(xs)\n"
+               "    for p in params:\n        p.grad = 0\n"
+               "    loss.backward()\n"
+               "    norm = clip_grad_norm(params, 1.0)  # delete this line and the loss explodes\n"
+               "    for p in params:\n        p.data -= 0.2 * p.grad\n",
+        note="With a learning rate of 0.2 every step overshoots and the loss grows 5x a step. Clipping the "
+             "gradient's norm to 1 keeps each step small: the plot shows the norm before and after.",
+    ),
 ]
 
 EXAMPLES_BY_ID = {e.id: e for e in EXAMPLES}

@@ -12,6 +12,7 @@ import numpy as np
 from app.encode import encode_array, encode_scalar
 from app.language import Program, parse_program
 from app.language.groups import Group, reverse_creation_order
+from app.language.training import History
 from engine import BackwardRecord, Tensor, backward
 from engine.backward import fan_out
 from engine.diagnostics import Diagnostics, diagnose
@@ -24,11 +25,16 @@ GRADCHECK_MAX_ELEMENTS = 2000
 GRADCHECK_EPS = 1e-6
 
 
+PROGRAM_MODES = ("no_zero_grad",)
+"""Bug modes of the training loop rather than of one backward pass: the program runs with the bug."""
+
+
 @dataclass(frozen=True)
 class GraphOptions:
     mode: str = "correct"
     max_paths: int = 64
     gradcheck: bool = False
+    call: int | None = None  # which backward call of a training loop to show (default: the last)
 
 
 def graph_order(program: Program) -> list[Tensor]:
@@ -48,10 +54,14 @@ def seed_for(root: Tensor, mode: str) -> np.ndarray | None:
     return np.ones(root.shape) if root.shape or mode == "alias" else None
 
 
-def run_backward(root: Tensor, nodes: list[Tensor], mode: str) -> BackwardRecord:
-    """Backward in reverse creation order, so each group's nodes fire one after another."""
+def run_backward(program: Program, nodes: list[Tensor], mode: str) -> BackwardRecord:
+    """Backward in reverse creation order, so each group's nodes fire one after another. After a
+    training loop, the leaves start from what they held when the shown call ran."""
+    root = program.root
     for t in nodes:
         t.grad = None
+    if program.snapshot is not None:
+        program.snapshot.restore()
     record = backward(root, seed_for(root, mode), mode=mode, record=True, order=reverse_creation_order(root, nodes))
     assert record is not None
     return record
@@ -59,23 +69,46 @@ def run_backward(root: Tensor, nodes: list[Tensor], mode: str) -> BackwardRecord
 
 def build_graph(source: str, root: str | None = None, options: GraphOptions = GraphOptions()) -> dict[str, Any]:
     """Evaluate `source`, backpropagate in the requested mode, and describe every step as data."""
-    program = parse_program(source, root)
+    in_program = options.mode in PROGRAM_MODES
+    program = parse_program(source, root, options.mode if in_program else "correct", options.call)
     with np.errstate(all="ignore"):
         nodes = graph_order(program)
         ids = {t: f"n{i}" for i, t in enumerate(nodes)}
-        correct = run_backward(program.root, nodes, "correct")
-        correct_grads = {t: t.grad for t in nodes}
-        paths = top_paths(program.root, correct.seed, k=options.max_paths)
-        check = gradcheck_section(program.root, correct.seed, nodes, ids) if options.gradcheck else None
-        record = correct if options.mode == "correct" else run_backward(program.root, nodes, options.mode)
-        return GraphWriter(program, nodes, ids, record).write(correct_grads, paths, check)
+        correct_history = None
+        if in_program:
+            record = run_backward(program, nodes, "correct")
+            correct_program = parse_program(source, root, "correct", options.call)
+            correct_grads = matching_grads(nodes, program, correct_program)
+            correct_history = correct_program.history
+        else:
+            record = run_backward(program, nodes, "correct")
+            correct_grads = {t: t.grad for t in nodes}
+        paths = top_paths(program.root, record.seed, k=options.max_paths)
+        check = gradcheck_section(program.root, record.seed, nodes, ids) if options.gradcheck else None
+        if options.mode != "correct" and not in_program:
+            record = run_backward(program, nodes, options.mode)
+        return GraphWriter(program, nodes, ids, record, options.mode).write(correct_grads, paths, check,
+                                                                             correct_history)
+
+
+def matching_grads(nodes: list[Tensor], program: Program, correct: Program) -> dict[Tensor, np.ndarray | None]:
+    """The correct run's gradients for the nodes of a run with a program-level bug, matched by position:
+    node for node when both runs built the same number of nodes, else leaf for leaf."""
+    correct_nodes = graph_order(correct)
+    run_backward(correct, correct_nodes, "correct")
+    pairs = zip(nodes, correct_nodes) if len(correct_nodes) == len(nodes) else zip(program.leaves, correct.leaves)
+    grads: dict[Tensor, np.ndarray | None] = {t: t.grad for t in nodes}
+    grads.update({t: c.grad for t, c in pairs})
+    return grads
 
 
 class GraphWriter:
     """Turns one recorded backward into the response dict; ids are n0, n1, ... in topological order."""
 
-    def __init__(self, program: Program, nodes: list[Tensor], ids: dict[Tensor, str], record: BackwardRecord):
+    def __init__(self, program: Program, nodes: list[Tensor], ids: dict[Tensor, str], record: BackwardRecord,
+                 mode: str):
         self.program = program
+        self.mode = mode
         self.nodes = nodes
         self.ids = ids
         self.record = record
@@ -91,7 +124,8 @@ class GraphWriter:
                 self.received[ev.target] = self.received.get(ev.target, 0) + 1
                 self.sent[(ev.source, ev.arg)] = ev
 
-    def write(self, correct_grads: dict[Tensor, np.ndarray | None], paths: dict, check: dict | None) -> dict[str, Any]:
+    def write(self, correct_grads: dict[Tensor, np.ndarray | None], paths: dict, check: dict | None,
+              correct_history: History | None = None) -> dict[str, Any]:
         record, ids = self.record, self.ids
         report = diagnose(record, self.program.leaves)
         saturated = [ids[s.node] for s in report.saturated if s.saturated]
@@ -101,7 +135,7 @@ class GraphWriter:
             "groups": self.groups(),
             "output": self.program.output,
             "root_label": record.root.label,
-            "mode": record.mode,
+            "mode": self.mode,
             "seeded_with_ones": record.root.shape != (),
             "nodes": [self.node(t, saturated_ids, mismatched) for t in self.nodes],
             "edges": [self.edge(consumer, arg) for consumer in self.nodes for arg in range(len(consumer.inputs))],
@@ -112,7 +146,25 @@ class GraphWriter:
             "diagnostics": self.diagnostics(report, saturated),
             "layout": None,
             "layout_reason": None,
-            "compare": None if record.mode == "correct" else self.compare(correct_grads),
+            "compare": None if self.mode == "correct" else self.compare(correct_grads, correct_history),
+            "history": self.history(self.program.history),
+            "call": self.program.history.total_calls if self.program.snapshot else None,
+        }
+
+    def history(self, history: History) -> dict[str, Any] | None:
+        """One entry per backward call of a training loop (bounded), with the first leaves' numbers."""
+        if history.total_calls == 0:
+            return None
+        return {
+            "calls": [{**entry, "values": [encode_scalar(v) for v in entry["values"]],
+                       "grads": [encode_scalar(g) for g in entry["grads"]],
+                       "root_value": encode_scalar(entry["root_value"]),
+                       "grad_norm": encode_scalar(entry["grad_norm"]),
+                       "grad_norm_clipped": encode_scalar(entry["grad_norm_clipped"])} for entry in history.calls],
+            "leaves": [self.ids[t] for t in history.leaves if t in self.ids],
+            "total_calls": history.total_calls,
+            "left_out_calls": history.total_calls - len(history.calls),
+            "left_out_leaves": max(history.total_leaves - len(history.leaves), 0),
         }
 
     def groups(self) -> list[dict[str, Any]]:
@@ -238,14 +290,15 @@ class GraphWriter:
         what = t.label or (t.op.name if t.op else "constant")
         return f"{what} ({self.ids[t]})"
 
-    def compare(self, correct_grads: dict[Tensor, np.ndarray | None]) -> dict[str, Any]:
+    def compare(self, correct_grads: dict[Tensor, np.ndarray | None], correct_history: History | None) -> dict[str, Any]:
         differs = []
         for t in self.nodes:
             good, bad = correct_grads[t], t.grad
             if (good is None) != (bad is None) or (
                 good is not None and (good.shape != bad.shape or not np.array_equal(good, bad, equal_nan=True))):
                 differs.append(self.ids[t])
-        return {"correct": {self.ids[t]: encode_array(correct_grads[t]) for t in self.nodes}, "differs": differs}
+        return {"correct": {self.ids[t]: encode_array(correct_grads[t]) for t in self.nodes}, "differs": differs,
+                "history": None if correct_history is None else self.history(correct_history)}
 
 
 def nonfinite_words(a: np.ndarray) -> str:

@@ -75,6 +75,12 @@ MAX_STRING_CHARS = 10_000
 MAX_LABEL_CHARS = 40
 """Characters of a label given with Value(..., label=...) or v.label = ..."""
 
+MAX_HISTORY_CALLS = 1_000
+"""Backward calls of a training loop listed in `history`; later ones are counted, not listed."""
+
+MAX_HISTORY_LEAVES = 64
+"""Leaves whose value and gradient each `history` entry lists (the first ones made)."""
+
 MAX_OUTPUT_LINES = 500
 """Lines print() may write; later ones are counted, not kept."""
 

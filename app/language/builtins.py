@@ -17,6 +17,7 @@ from app.language.errors import ExpressionError, name_span
 from app.language.functions import BUILTIN_USAGE, FUNCTIONS as USAGE
 from app.language.groups import reverse_creation_order
 from app.language.printing import print_text
+from app.language.training import Snapshot, StopAtCall, clip_grad_norm, clip_grad_value
 from app.language.values import Builtin, MathModule, RandomModule, as_float, is_number, number, type_name
 from engine import Tensor, backward
 
@@ -203,14 +204,43 @@ def builtin_draw_dot(ev, node, args, kwargs):
 
 
 def run_backward(ev: "Interpreter", root: Tensor, node: ast.Call) -> None:
-    """`v.backward()`: v becomes the root; afterwards v.grad and the others read their gradients."""
+    """`v.backward()`: v becomes the root; leaves add this call's gradients to what they hold (until the
+    program sets p.grad = 0), and the call joins the history."""
     if node.args or node.keywords:
         raise ev.error("type", "backward() takes no arguments here: the gradient of the root is 1", node)
-    if ev.backward_root is not None:
-        raise ev.error("limit", "one backward() call per program: the graph shown is that call's", node)
+    leaves = [t for t in ev.leaves if t.requires_grad]
+    data = {t: t.data for t in leaves}
+    ev.snapshot = Snapshot(root, data, {t: t.grad for t in leaves})
     ev.backward_root = root
     seed = np.ones(root.shape) if root.shape else None
     backward(root, seed, order=reverse_creation_order(root, ev.nodes))
+    ev.history.add(root, node.lineno, leaves, data)
+    if ev.stop_at_call == ev.history.total_calls:
+        raise StopAtCall
+
+
+def parameters(ev: "Interpreter", node: ast.Call, name: str, params: Any) -> list[Tensor]:
+    leaves = list(items_of(ev, node, params))
+    if not all(isinstance(t, Tensor) for t in leaves):
+        raise ev.error("type", f"{name}() takes a list of values of the graph (the parameters)", node)
+    return leaves
+
+
+def builtin_clip_grad_value(ev, node, args, kwargs):
+    expect(ev, node, "clip_grad_value", args, kwargs, 2, 2)
+    (clip,) = plain_numbers(ev, node, "clip_grad_value", args[1:])
+    leaves = parameters(ev, node, "clip_grad_value", args[0])
+    clip_grad_value(leaves, float(clip))
+    ev.history.clipped([t for t in ev.leaves if t.requires_grad])
+
+
+def builtin_clip_grad_norm(ev, node, args, kwargs):
+    expect(ev, node, "clip_grad_norm", args, kwargs, 2, 2)
+    (max_norm,) = plain_numbers(ev, node, "clip_grad_norm", args[1:])
+    leaves = parameters(ev, node, "clip_grad_norm", args[0])
+    norm = clip_grad_norm(leaves, float(max_norm))
+    ev.history.clipped([t for t in ev.leaves if t.requires_grad])
+    return np.float64(norm)
 
 
 def module_call(ev: "Interpreter", module: RandomModule | MathModule, name: str, node: ast.Call) -> Any:
@@ -261,4 +291,5 @@ FUNCTIONS: dict[str, Callable] = {
     "sum": builtin_sum, "max": extreme(max), "min": extreme(min), "abs": builtin_abs, "print": builtin_print,
     "list": builtin_list, "tuple": builtin_tuple, "float": builtin_float, "int": builtin_int,
     "round": builtin_round, "Value": builtin_value, "draw_dot": builtin_draw_dot,
+    "clip_grad_value": builtin_clip_grad_value, "clip_grad_norm": builtin_clip_grad_norm,
 }

@@ -8,7 +8,8 @@ Kinds, one rule each:
   where a number is needed, a missing or unknown argument, a function used as a value);
 - "shape": shapes an op cannot combine (the engine's ShapeError), ragged lists, bad sizes;
 - "domain": values an op does not accept (the engine's DomainError, a negative seed);
-- "limit": a bound of app.limits or of the sandbox (status 413 for the source size, else 422).
+- "limit": a bound of app.limits or of the sandbox (status 413 for the source size, else 422);
+- "request": a request parameter the program cannot honour (a backward call it never makes).
 
 Positions are 1-based: the page underlines `source_line[col - 1:end_col - 1]` of line `line`.
 An error with no place in the source (an empty program, an unknown root) has them all None.
@@ -19,7 +20,7 @@ from typing import Any
 
 Span = tuple[int, int, int]
 
-KINDS = ("syntax", "name", "type", "shape", "domain", "limit")
+KINDS = ("syntax", "name", "type", "shape", "domain", "limit", "request")
 
 
 class ExpressionError(Exception):

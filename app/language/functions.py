@@ -84,6 +84,9 @@ BUILTIN_USAGE = {
     "round": "round(x[, digits]) of a plain number",
     "Value": "Value(number, label='a'): a scalar input that takes a gradient (micrograd)",
     "draw_dot": "draw_dot(v): show v's graph (as in micrograd's notebooks)",
+    "clip_grad_value": "clip_grad_value(params, c): clamp every gradient to [-c, c]",
+    "clip_grad_norm": "clip_grad_norm(params, max_norm): scale all gradients to a global norm of at most "
+                      "max_norm; returns the norm before",
 }
 """Python's and micrograd's functions the language provides, with a one-line usage each."""
 BUILTIN_NAMES = tuple(BUILTIN_USAGE)

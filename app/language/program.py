@@ -8,6 +8,7 @@ import numpy as np
 from app.language.errors import ExpressionError, Span
 from app.language.groups import Group, GroupTracker
 from app.language.statements import Interpreter
+from app.language.training import History, Snapshot, StopAtCall
 from app.language.syntax import parse
 from app.limits import OPENING_VIEW_MAX_BOXES
 from engine import Tensor
@@ -35,7 +36,8 @@ class Program:
     groups: list[Group] = field(default_factory=list)
     group_of: dict[int, Group | None] = field(default_factory=dict)
     output: list[str] = field(default_factory=list)
-    backward_called: bool = False
+    history: History = field(default_factory=History)
+    snapshot: Snapshot | None = None  # the leaves as the shown backward call found them
 
 
 def uses_micrograd(tree: ast.Module) -> bool:
@@ -44,9 +46,11 @@ def uses_micrograd(tree: ast.Module) -> bool:
                or isinstance(n, ast.ImportFrom) for n in ast.walk(tree))
 
 
-def parse_program(source: str, root: str | None = None) -> Program:
+def parse_program(source: str, root: str | None = None, mode: str = "correct", call: int | None = None) -> Program:
     """Parse, check and run `source`; the root is `root` if given, else the value draw_dot(v) shows,
-    else the value v.backward() was called on, else the last value a top-level statement made.
+    else the value of the last v.backward() call (or of call number `call`, where the program then
+    stops), else the last value a top-level statement made. `mode` "no_zero_grad" runs the program
+    with that bug: `p.grad = 0` and calls of a function named zero_grad do nothing.
 
     Raises ExpressionError for anything wrong with the program. NaN and inf results are not errors.
     """
@@ -54,12 +58,18 @@ def parse_program(source: str, root: str | None = None) -> Program:
     if not tree.body:
         raise ExpressionError("syntax", "the program is empty: write statements such as x = 2 and y = x * x")
     has_functions = any(isinstance(n, ast.FunctionDef) for n in tree.body)
-    run = Interpreter(lines, micrograd=uses_micrograd(tree), statement_groups=not has_functions)
+    run = Interpreter(lines, micrograd=uses_micrograd(tree), statement_groups=not has_functions, mode=mode,
+                      stop_at_call=call)
     with np.errstate(all="ignore"):
         try:
             run.run(tree.body)
+        except StopAtCall:
+            pass
         except RecursionError:
             raise ExpressionError("limit", "the program nests calls and expressions too deeply") from None
+    if call is not None and run.history.total_calls < call:
+        raise ExpressionError("request", f"the program calls backward() {run.history.total_calls} times; "
+                                         f"there is no call {call}")
     drop_numbers_used_as_numbers(run)
     if not has_functions and len(run.nodes) <= OPENING_VIEW_MAX_BOXES:
         run.groups = GroupTracker()  # a small program is shown whole: its statements need no boxes
@@ -68,13 +78,14 @@ def parse_program(source: str, root: str | None = None) -> Program:
             raise ExpressionError("name", f"root '{root}' is not a variable of the program")
         value = run.variables[root]
     else:
-        value = run.shown or run.backward_root or run.last
+        value = run.shown if run.shown is not None and call is None else run.backward_root or run.last
     if value is None:
         raise ExpressionError("type", "the program makes no value of the graph: assign one, e.g. L = a * b, "
                                       "or call L.backward()")
     root_name = root or next((name for name, t in reversed(run.variables.items()) if t is value), None)
+    snapshot = run.snapshot if run.snapshot is not None and run.snapshot.root is value else None
     return Program(value, root_name, run.variables, run.leaves, run.spans, run.nodes, run.groups.groups,
-                   run.groups.of, run.output.result(), run.backward_root is not None)
+                   run.groups.of, run.output.result(), run.history, snapshot)
 
 
 def drop_numbers_used_as_numbers(run: Interpreter) -> None:

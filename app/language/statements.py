@@ -12,6 +12,7 @@ from app.language.errors import ExpressionError, name_span
 from app.language.evaluator import BUILTINS, Evaluator
 from app.language.functions import CONSTRUCTORS, OP_FUNCTIONS
 from app.language.printing import Output
+from app.language.training import History, Snapshot
 from app.language.values import Builtin, Function, MathModule, RandomModule, Scope, array_of, is_number, type_name
 from app.limits import MAX_LABEL_CHARS
 from engine import Tensor
@@ -33,9 +34,14 @@ class Continue(Exception):
 class Interpreter(Evaluator):
     """Evaluates a whole program; what it leaves behind is read by program.py."""
 
-    def __init__(self, lines: list[str], micrograd: bool, statement_groups: bool) -> None:
+    def __init__(self, lines: list[str], micrograd: bool, statement_groups: bool, mode: str = "correct",
+                 stop_at_call: int | None = None) -> None:
         super().__init__(lines, micrograd)
         self.statement_groups = statement_groups
+        self.forget_zero_grad = mode == "no_zero_grad"  # the bug: p.grad = 0 and zero_grad() do nothing
+        self.stop_at_call = stop_at_call
+        self.history = History()
+        self.snapshot: Snapshot | None = None
         self.variables: dict[str, Tensor] = {}  # top-level names bound to tensors, in first-assignment order
         self.leaves: list[Tensor] = []
         self.output = Output()
@@ -74,8 +80,6 @@ class Interpreter(Evaluator):
         group = self.open_statement_group(stmt, stmt.target)
         start = len(self.nodes)
         target = stmt.target
-        if isinstance(target, ast.Attribute):
-            raise self.error("syntax", f"'{target.attr}' cannot be updated with an augmented assignment", target)
         current = self.value(target)
         right = self.value(stmt.value)
         if isinstance(current, list) and isinstance(stmt.op, ast.Add):
@@ -154,12 +158,28 @@ class Interpreter(Evaluator):
         return value
 
     def set_attribute(self, target: ast.Attribute, value: Any) -> None:
+        """`v.label = '...'`, and in a training loop `p.grad = 0` and `p.data -= lr * p.grad`."""
         receiver = self.value(target.value)
-        if target.attr != "label":
-            raise self.error("syntax", f"'{target.attr}' cannot be assigned: only v.label = '...' is", target)
+        if target.attr not in ("label", "grad", "data"):
+            raise self.error("syntax", f"'{target.attr}' cannot be assigned: only v.label, v.grad and v.data can",
+                             target)
         if not isinstance(receiver, Tensor):
-            raise self.error("type", f"only values of the graph have a label, not {type_name(receiver)}", target.value)
-        receiver.label = self.label(value, target)
+            raise self.error("type", f"only values of the graph have .{target.attr}, not {type_name(receiver)}",
+                             target.value)
+        if target.attr == "label":
+            receiver.label = self.label(value, target)
+            return
+        value = self.plain(value)
+        if not is_number(value):
+            raise self.error("type", f"v.{target.attr} takes a plain number, not {type_name(value)}", target)
+        if target.attr == "grad":
+            if not (self.forget_zero_grad and value == 0):
+                receiver.grad = None if value == 0 else np.full(receiver.shape, float(value))
+            return
+        if receiver.op is not None:
+            raise self.error("type", "only a leaf's data can be changed (a Value or a named input); this value is "
+                                     f"computed by {receiver.op.name}", target.value)
+        receiver.data = np.full(receiver.shape, float(value))
 
     def label(self, value: Any, node: ast.AST) -> str:
         if not isinstance(value, str):
@@ -254,6 +274,8 @@ class Interpreter(Evaluator):
 
     def call_function(self, fn: Function, node: ast.Call) -> Any:
         """A call of the program's own function: a new scope, and a group for the nodes it makes."""
+        if self.forget_zero_grad and fn.name == "zero_grad":
+            return None
         args = [self.value(a) for a in node.args]
         kwargs: dict[str, Any] = {}
         for kw in node.keywords:
