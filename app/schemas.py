@@ -6,7 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from app.limits import MAX_OPEN_GROUPS
 
-Mode = Literal["correct", "overwrite", "no_unbroadcast", "alias"]
+Mode = Literal["correct", "overwrite", "no_unbroadcast", "alias", "no_zero_grad"]
 ErrorKind = Literal["syntax", "name", "type", "shape", "domain", "limit", "request", "not_found", "method_not_allowed",
                     "internal"]
 
@@ -41,10 +41,13 @@ class ProgramRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     source: str = Field(description="The program: `name = expr` statements, one per line or separated by `;`.")
-    root: str | None = Field(None, max_length=200, description="Variable to backpropagate from; default: the last statement.")
+    root: str | None = Field(None, max_length=200,
+                             description="Variable to backpropagate from; default: the last statement.")
     mode: Mode = "correct"
     max_paths: int = Field(64, ge=0, le=256, description="How many paths per leaf to list, largest first.")
     gradcheck: bool = False
+    call: int | None = Field(None, ge=1, le=1_000_000, description=(
+        "Which backward() call of a training loop to show, from 1; default: the last."))
 
 
 class GraphRequest(ProgramRequest):
@@ -244,9 +247,28 @@ class ViewResponse(BaseModel):
     layout_reason: str | None
 
 
+class HistoryCall(BaseModel):
+    call: int
+    root_value: Scalar
+    line: int
+    grad_norm: Scalar = Field(description="Global 2-norm of the leaves' gradients right after the call.")
+    grad_norm_clipped: Scalar = Field(description="The same after clip_grad_norm/clip_grad_value, if called.")
+    values: list[Scalar] = Field(description="The listed leaves' values when the call ran, in `leaves` order.")
+    grads: list[Scalar] = Field(description="The listed leaves' gradients after the call (and clipping).")
+
+
+class History(BaseModel):
+    calls: list[HistoryCall]
+    leaves: list[str] = Field(description="Node ids of the leaves each call lists (the first ones made).")
+    total_calls: int
+    left_out_calls: int
+    left_out_leaves: int
+
+
 class Compare(BaseModel):
     correct: dict[str, Value | None]
     differs: list[str]
+    history: History | None = Field(None, description="The correct run's history, for no_zero_grad.")
 
 
 class GraphResponse(BaseModel):
@@ -267,6 +289,8 @@ class GraphResponse(BaseModel):
     groups: list[Group] = []
     output: list[str] = []
     view: View | None = None
+    history: History | None = Field(None, description="One entry per backward() call of the program, if any.")
+    call: int | None = Field(None, description="The backward() call whose graph this is, for a training loop.")
 
 
 class Example(BaseModel):

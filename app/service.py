@@ -9,9 +9,9 @@ from typing import Any
 
 from app.graph import GraphOptions, build_graph
 from app.layout import lay_out_view
+from app.render import render
 from app.response_cache import ResponseCache
 from app.sandbox import Sandbox
-from app.render import render
 from app.schemas import GraphRequest, ProgramRequest, RenderRequest, ViewRequest
 from app.view import build_view
 
@@ -34,7 +34,8 @@ def cache_key(kind: str, request: ProgramRequest) -> str:
 def record_json(sandbox: Sandbox, request: ProgramRequest) -> bytes:
     """The evaluated graph record (no view, no layout), from the cache when it is there."""
     program = ProgramRequest(**request.model_dump(include=set(ProgramRequest.model_fields)))
-    options = GraphOptions(mode=program.mode, max_paths=program.max_paths, gradcheck=program.gradcheck)
+    options = GraphOptions(mode=program.mode, max_paths=program.max_paths, gradcheck=program.gradcheck,
+                           call=program.call)
     return responses.get_or_compute(
         cache_key("record", program),
         lambda: to_json(sandbox.run(build_graph, program.source, program.root, options)))
