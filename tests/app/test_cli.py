@@ -41,3 +41,17 @@ def test_render_reports_errors_with_position(tmp_path):
 def test_unknown_output_format_is_refused(tmp_path):
     done = run_cli("render", SOURCE, "-o", str(tmp_path / "g.gif"))
     assert done.returncode == 2 and ".svg" in done.stderr
+
+
+def test_history_csv_has_a_row_per_backward_call(tmp_path):
+    from app.examples import EXAMPLES_BY_ID
+
+    program = tmp_path / "fit.py"
+    program.write_text(EXAMPLES_BY_ID["training-zero-grad"].source)
+    history = tmp_path / "history.csv"
+    done = run_cli("render", f"@{program}", "-o", str(tmp_path / "g.json"), "--history", str(history))
+    assert done.returncode == 0, done.stderr
+    rows = history.read_text().splitlines()
+    assert rows[0].startswith("call,line,root_value,grad_norm,grad_norm_clipped,w.data,b.data")
+    assert len(rows) == 16 and rows[1].startswith("1,") and rows[-1].startswith("15,")
+    assert float(rows[-1].split(",")[2]) < float(rows[1].split(",")[2])
