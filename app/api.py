@@ -15,7 +15,8 @@ from app.service import drawing, graph_json, view_json
 ERRORS = {
     400: {"model": ErrorResponse, "description": "The body is not valid JSON."},
     413: {"model": ErrorResponse, "description": "The source is too large."},
-    422: {"model": ErrorResponse, "description": "The program is invalid or exceeds a limit; `error` says what and where."},
+    422: {"model": ErrorResponse,
+          "description": "The program is invalid or exceeds a limit; `error` says what and where."},
 }
 
 

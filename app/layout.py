@@ -81,13 +81,14 @@ def layout_view(graph: dict[str, Any], view: dict[str, Any]) -> dict[str, Any]:
     return {
         "width": width,
         "height": height,
-        "nodes": {b["id"]: box for b, box in zip(view["boxes"], boxes)},
-        "edges": {e["id"]: route for e, route in zip(view["edges"], routes)},
-        "clusters": dict(zip(view_clusters(graph, view), frames)),
+        "nodes": {b["id"]: box for b, box in zip(view["boxes"], boxes, strict=True)},
+        "edges": {e["id"]: route for e, route in zip(view["edges"], routes, strict=True)},
+        "clusters": dict(zip(view_clusters(graph, view), frames, strict=True)),
     }
 
 
-def lay_out_view(graph: dict[str, Any], open: set[str] | None) -> tuple[dict[str, Any], dict[str, Any] | None, str | None]:
+def lay_out_view(graph: dict[str, Any],
+                 open: set[str] | None) -> tuple[dict[str, Any], dict[str, Any] | None, str | None]:
     """The view asked for and its layout; when Graphviz cannot lay it out, a more collapsed view.
 
     Returns (view, layout, layout_reason): layout is None only when even the view with every group

@@ -95,7 +95,7 @@ def mlp(sizes: list[int], inputs: int = 2, const_bias: bool = False, weights_sta
 
     def make_weights():
         return [[[tape.leaf(0.1 * ((i + j + k) % 7) - 0.3) for k in range(n_in)] for j in range(n_out)]
-                for i, (n_in, n_out) in enumerate(zip([inputs, *sizes], sizes))]
+                for i, (n_in, n_out) in enumerate(zip([inputs, *sizes], sizes, strict=False))]
     if weights_statement:
         with tape.call("W", "statement"):
             weights = make_weights()
@@ -107,7 +107,7 @@ def mlp(sizes: list[int], inputs: int = 2, const_bias: bool = False, weights_sta
             for ws in W:
                 with tape.call("neuron"):
                     act = tape.const(0.1) if const_bias else tape.leaf(0.0)
-                    for w, x in zip(ws, xs):
+                    for w, x in zip(ws, xs, strict=True):
                         act = tape.add(act, tape.mul(w, x))
                     outs.append(tape.tanh(act))
             xs = outs

@@ -6,8 +6,12 @@ from app.limits import FOLD_CONSTS_OVER_NODES, OPENING_VIEW_MAX_BOXES
 from app.render import render
 from app.schemas import GraphResponse, View, ViewResponse
 from app.view import ViewBuilder, build_view, sum_contributions
-from tests.app.grouped_records import (all_groups, assert_frames_hold_their_boxes,
-                                       assert_steps_fire_in_reverse_topological_order, mlp)
+from tests.app.grouped_records import (
+    all_groups,
+    assert_frames_hold_their_boxes,
+    assert_steps_fire_in_reverse_topological_order,
+    mlp,
+)
 
 # ---- which boxes ---------------------------------------------------------------------------------
 
