@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 
 from app.examples import EXAMPLES
+from app.language.reference import reference
 from app.language import ExpressionError
 from app.layout import LayoutUnavailable
 from app.render import MEDIA_TYPES
@@ -33,6 +34,12 @@ router = APIRouter(prefix="/api", tags=["graph"])
 def examples() -> list[Example]:
     """The classroom gallery: each example's program and its one-line teaching note."""
     return EXAMPLES
+
+
+@router.get("/language")
+def language() -> dict:
+    """The language reference: syntax, functions, ops with their derivatives, constructors, bug modes."""
+    return reference()
 
 
 @router.post("/graph", response_model=None, responses={200: {"model": GraphResponse}, **ERRORS})

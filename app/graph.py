@@ -12,7 +12,7 @@ import numpy as np
 from app.encode import encode_array, encode_scalar
 from app.language import Program, parse_program
 from app.language.groups import Group, reverse_creation_order
-from app.language.training import History
+from app.language.training import PROGRAM_MODES, History
 from engine import BackwardRecord, Tensor, backward
 from engine.backward import fan_out
 from engine.diagnostics import Diagnostics, diagnose
@@ -23,10 +23,6 @@ from engine.paths import top_paths
 GRADCHECK_BUDGET = 400_000
 GRADCHECK_MAX_ELEMENTS = 2000
 GRADCHECK_EPS = 1e-6
-
-
-PROGRAM_MODES = ("no_zero_grad",)
-"""Bug modes of the training loop rather than of one backward pass: the program runs with the bug."""
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,10 @@ from app.limits import MAX_HISTORY_CALLS, MAX_HISTORY_LEAVES
 from engine import Tensor
 
 
+PROGRAM_MODES = ("no_zero_grad",)
+"""Bug modes of a training loop rather than of one backward pass: the program itself runs with the bug."""
+
+
 class StopAtCall(Exception):
     """Raised to end the program right after the backward call it was asked to show."""
 
