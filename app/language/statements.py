@@ -93,7 +93,7 @@ class Interpreter(Evaluator):
     def open_statement_group(self, stmt: ast.stmt, target: ast.expr):
         if not (self.statement_groups and self.top_level and self.groups.current is None):
             return None
-        label = ast.get_source_segment("\n".join(self.lines), target) or "statement"
+        label = target.id if isinstance(target, ast.Name) else ast.unparse(target)
         return self.groups.open(label[:MAX_LABEL_CHARS], "statement", self.span(stmt))
 
     def close_statement_group(self, group, start: int) -> None:
