@@ -31,14 +31,20 @@ def cache_key(kind: str, request: ProgramRequest) -> str:
     return kind + " " + json.dumps(fields, sort_keys=True)
 
 
-def record_json(sandbox: Sandbox, request: ProgramRequest) -> bytes:
-    """The evaluated graph record (no view, no layout), from the cache when it is there."""
+def evaluated_graph(sandbox: Sandbox, request: ProgramRequest) -> dict[str, Any]:
+    """The evaluated graph record (no view, no layout): run in the sandbox, or read back from the cache,
+    where it is kept as JSON under a key of what evaluation depends on."""
     program = ProgramRequest(**request.model_dump(include=set(ProgramRequest.model_fields)))
     options = GraphOptions(mode=program.mode, max_paths=program.max_paths, gradcheck=program.gradcheck,
                            call=program.call)
-    return responses.get_or_compute(
-        cache_key("record", program),
-        lambda: to_json(sandbox.run(build_graph, program.source, program.root, options)))
+    fresh: list[dict[str, Any]] = []
+
+    def evaluate() -> bytes:
+        fresh.append(sandbox.run(build_graph, program.source, program.root, options))
+        return to_json(fresh[0])
+
+    body = responses.get_or_compute(cache_key("record", program), evaluate)
+    return fresh[0] if fresh else json.loads(body)  # just made: no need to parse it back
 
 
 def open_set(request: GraphRequest | ViewRequest) -> set[str] | None:
@@ -47,7 +53,7 @@ def open_set(request: GraphRequest | ViewRequest) -> set[str] | None:
 
 def compute_graph(sandbox: Sandbox, request: GraphRequest) -> dict[str, Any]:
     """The full graph record for a request; user-facing errors propagate as ExpressionError."""
-    graph = json.loads(record_json(sandbox, request))
+    graph = evaluated_graph(sandbox, request)
     if request.layout:
         graph["view"], graph["layout"], graph["layout_reason"] = lay_out_view(graph, open_set(request))
     else:
@@ -62,7 +68,7 @@ def graph_json(sandbox: Sandbox, request: GraphRequest) -> bytes:
 
 def compute_view(sandbox: Sandbox, request: ViewRequest) -> dict[str, Any]:
     """Another view of a program's graph, with its layout."""
-    graph = json.loads(record_json(sandbox, request))
+    graph = evaluated_graph(sandbox, request)
     view, layout, reason = lay_out_view(graph, open_set(request))
     return {"view": view, "layout": layout, "layout_reason": reason}
 
@@ -73,4 +79,4 @@ def view_json(sandbox: Sandbox, request: ViewRequest) -> bytes:
 
 def drawing(sandbox: Sandbox, request: RenderRequest) -> bytes:
     """A static drawing of the view asked for; raises LayoutUnavailable when Graphviz cannot make it."""
-    return render(json.loads(record_json(sandbox, request)), open_set(request), request.format)
+    return render(evaluated_graph(sandbox, request), open_set(request), request.format)
