@@ -5,8 +5,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 
 from app.examples import EXAMPLES
-from app.language.reference import reference
 from app.language import ExpressionError
+from app.language.reference import reference
 from app.layout import LayoutUnavailable
 from app.render import MEDIA_TYPES
 from app.sandbox import Sandbox

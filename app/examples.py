@@ -55,7 +55,8 @@ EXAMPLES: list[Example] = [
     Example(
         id="broadcast-column",
         title="Broadcasting (3,1) + (3,5), weighted",
-        source="a = [[1], [2], [3]]\nB = zeros(3, 5)\nW = const([[0, 1, 2, 3, 4], [5, 6, 7, 8, 9], [10, 11, 12, 13, 14]])\n"
+        source="a = [[1], [2], [3]]\nB = zeros(3, 5)\n"
+               "W = const([[0, 1, 2, 3, 4], [5, 6, 7, 8, 9], [10, 11, 12, 13, 14]])\n"
                "L = sum((a + B) * W)",
         note="Each entry of a is stretched along 5 columns; its gradient is the row sum of W: [10, 35, 60].",
     ),
@@ -70,7 +71,8 @@ EXAMPLES: list[Example] = [
         id="cross-entropy",
         title="Softmax cross-entropy on a batch of 4",
         source="logits = randn(4, 3, seed=0)\ntargets = const([0, 2, 1, 2])\nL = cross_entropy(logits, targets)",
-        note="The gradient for each row is (softmax - onehot(target)) / 4: it pushes the right class up and the others down.",
+        note="The gradient for each row is (softmax - onehot(target)) / 4: it pushes the right class up and "
+             "the others down.",
     ),
     Example(
         id="mlp",

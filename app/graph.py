@@ -92,7 +92,8 @@ def matching_grads(nodes: list[Tensor], program: Program, correct: Program) -> d
     node for node when both runs built the same number of nodes, else leaf for leaf."""
     correct_nodes = graph_order(correct)
     run_backward(correct, correct_nodes, "correct")
-    pairs = zip(nodes, correct_nodes) if len(correct_nodes) == len(nodes) else zip(program.leaves, correct.leaves)
+    same = len(correct_nodes) == len(nodes)
+    pairs = zip(nodes, correct_nodes, strict=True) if same else zip(program.leaves, correct.leaves, strict=False)
     grads: dict[Tensor, np.ndarray | None] = {t: t.grad for t in nodes}
     grads.update({t: c.grad for t, c in pairs})
     return grads
@@ -208,7 +209,7 @@ class GraphWriter:
             "flags": flags,
             "rule": t.op.rule if t.op else None,
             "span": list(span) if span else None,
-            "group": self.group_ids.get(self.program.group_of.get(id(t))),
+            "group": self.group_id(t),
         }
 
     def edge(self, consumer: Tensor, arg: int) -> dict[str, Any]:
@@ -255,11 +256,18 @@ class GraphWriter:
             "left_out": str(p.left_out),
         }
 
+    def group_id(self, t: Tensor) -> str | None:
+        group = self.program.group_of.get(id(t))
+        return None if group is None else self.group_ids.get(group)
+
+    def id_of(self, t: Tensor | None) -> str | None:
+        return None if t is None else self.ids.get(t)
+
     def diagnostics(self, report: Diagnostics, saturated: list[str]) -> dict[str, Any]:
         ids = self.ids
         return {
-            "first_nonfinite_forward": ids.get(report.first_nonfinite_value),
-            "first_nonfinite_backward": ids.get(report.first_nonfinite_grad),
+            "first_nonfinite_forward": self.id_of(report.first_nonfinite_value),
+            "first_nonfinite_backward": self.id_of(report.first_nonfinite_grad),
             "unconnected": [ids[t] for t in report.disconnected],
             "saturated": saturated,
             "grad_norms": {ids[t]: encode_scalar(n) for t, n in report.grad_norms.items() if t in ids},
@@ -273,7 +281,8 @@ class GraphWriter:
             out.append(f"{self.name(t)} is not finite in the forward pass ({nonfinite_words(t.data)}); "
                        "everything computed from it is suspect")
         if (t := report.first_nonfinite_grad) is not None:
-            out.append(f"the gradient first becomes non-finite at {self.name(t)} ({nonfinite_words(self.record.grads[t])})")
+            words = nonfinite_words(self.record.grads[t])
+            out.append(f"the gradient first becomes non-finite at {self.name(t)} ({words})")
         for s in report.saturated:
             if s.saturated:
                 out.append(f"{self.name(s.node)} is saturated: its local derivative is below 1e-3, "
@@ -286,12 +295,15 @@ class GraphWriter:
         what = t.label or (t.op.name if t.op else "constant")
         return f"{what} ({self.ids[t]})"
 
-    def compare(self, correct_grads: dict[Tensor, np.ndarray | None], correct_history: History | None) -> dict[str, Any]:
+    def compare(self, correct_grads: dict[Tensor, np.ndarray | None],
+                correct_history: History | None) -> dict[str, Any]:
         differs = []
         for t in self.nodes:
             good, bad = correct_grads[t], t.grad
-            if (good is None) != (bad is None) or (
-                good is not None and (good.shape != bad.shape or not np.array_equal(good, bad, equal_nan=True))):
+            if good is None or bad is None:
+                if (good is None) != (bad is None):
+                    differs.append(self.ids[t])
+            elif good.shape != bad.shape or not np.array_equal(good, bad, equal_nan=True):
                 differs.append(self.ids[t])
         return {"correct": {self.ids[t]: encode_array(correct_grads[t]) for t in self.nodes}, "differs": differs,
                 "history": None if correct_history is None else self.history(correct_history)}

@@ -4,8 +4,19 @@ the loops and calls it runs, and the lists and strings it builds."""
 from math import prod
 
 from app.language.errors import ExpressionError, Span
-from app.limits import (MAX_CALL_DEPTH, MAX_CALLS, MAX_GRAPH_NODES, MAX_LIST_ENTRIES, MAX_LIST_LENGTH, MAX_MATMUL_FLOPS, MAX_NDIM, MAX_STEPS,
-                        MAX_STRING_CHARS, MAX_TENSOR_ELEMENTS, MAX_TOTAL_ELEMENTS)
+from app.limits import (
+    MAX_CALL_DEPTH,
+    MAX_CALLS,
+    MAX_GRAPH_NODES,
+    MAX_LIST_ENTRIES,
+    MAX_LIST_LENGTH,
+    MAX_MATMUL_FLOPS,
+    MAX_NDIM,
+    MAX_STEPS,
+    MAX_STRING_CHARS,
+    MAX_TENSOR_ELEMENTS,
+    MAX_TOTAL_ELEMENTS,
+)
 from engine.ops import Shape, fmt_shape
 
 

@@ -12,9 +12,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from app.language.constructors import KEYWORDS, construct as make_array
+from app.language.constructors import KEYWORDS
+from app.language.constructors import construct as make_array
 from app.language.errors import ExpressionError, name_span
-from app.language.functions import BUILTIN_USAGE, FUNCTIONS as USAGE
+from app.language.functions import BUILTIN_USAGE
+from app.language.functions import FUNCTIONS as USAGE
 from app.language.groups import reverse_creation_order
 from app.language.printing import print_text
 from app.language.training import Snapshot, StopAtCall, clip_grad_norm, clip_grad_value

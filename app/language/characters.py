@@ -44,7 +44,8 @@ def check_size(source: str) -> None:
     head = normalize_newlines(source[:MAX_SOURCE_CHARS + 1])
     line = head.count("\n") + 1
     col = len(head) - (head.rfind("\n") + 1)
-    raise ExpressionError("limit", f"the program has {len(source):,} characters; at most {MAX_SOURCE_CHARS:,} are allowed",
+    raise ExpressionError("limit",
+                          f"the program has {len(source):,} characters; at most {MAX_SOURCE_CHARS:,} are allowed",
                           line, col, col + 1, status=413)
 
 
@@ -73,7 +74,8 @@ def character_error(ch: str, line: int, col: int) -> ExpressionError:
             quoted = f"'{ascii_form}'" if '"' in ascii_form else f'"{ascii_form}"'
             message = f"{describe(ch)} at {where}, did you mean {quoted}?"
         else:
-            message = f"{describe(ch)} at {where} is not allowed: write programs in ASCII (comments may use any character)"
+            message = (f"{describe(ch)} at {where} is not allowed: write programs in ASCII "
+                       "(comments may use any character)")
     return ExpressionError("syntax", message, line, col, col + 1)
 
 

@@ -16,7 +16,7 @@ An error with no place in the source (an empty program, an unknown root) has the
 """
 
 import ast
-from typing import Any
+from typing import Any, cast
 
 Span = tuple[int, int, int]
 
@@ -62,9 +62,10 @@ def node_span(node: ast.AST, lines: list[str]) -> Span:
     Columns are characters; the AST counts UTF-8 bytes, which agree here because every character
     before a comment is ASCII (see characters.py).
     """
-    line, col = node.lineno, node.col_offset + 1
-    if node.end_lineno == line:
-        return line, col, node.end_col_offset + 1
+    placed = cast(ast.expr, node)  # every node given a place here (statements, expressions, args) has these
+    line, col = placed.lineno, placed.col_offset + 1
+    if placed.end_lineno == line and placed.end_col_offset is not None:
+        return line, col, placed.end_col_offset + 1
     return line, col, len(lines[line - 1].rstrip()) + 1
 
 
@@ -72,5 +73,5 @@ def name_span(node: ast.Attribute | ast.keyword, name: str, lines: list[str]) ->
     """The span of just the name in `x.name` (it ends the node) or in `name=value` (it starts it)."""
     if isinstance(node, ast.keyword):
         return node.lineno, node.col_offset + 1, node.col_offset + 1 + len(name)
-    end = node.end_col_offset + 1
-    return node.end_lineno, end - len(name), end
+    end = (node.end_col_offset or 0) + 1
+    return node.end_lineno or node.lineno, end - len(name), end

@@ -17,10 +17,22 @@ from app.language.errors import ExpressionError, Span, name_span, node_span
 from app.language.functions import BINARY_OPERATORS, FUNCTIONS, OP_FUNCTIONS, PARAMETER_KINDS, UNARY_OPERATORS
 from app.language.groups import GroupTracker
 from app.language.printing import format_value
-from app.language.values import (COMPARISONS, NUMBER_OPERATORS, Builtin, Function, MathModule, RandomModule, Scope,
-                                 array_of, as_float, is_number, number, type_name)
+from app.language.values import (
+    COMPARISONS,
+    NUMBER_OPERATORS,
+    Builtin,
+    Function,
+    MathModule,
+    RandomModule,
+    Scope,
+    array_of,
+    as_float,
+    is_number,
+    number,
+    type_name,
+)
 from app.limits import MAX_NDIM
-from engine import OPS, DomainError, ShapeError, Tensor, apply, output_shape
+from engine import DomainError, ShapeError, Tensor, apply, output_shape
 from engine.ops import fmt_shape
 
 SEQUENCES = (ast.Tuple, ast.List)
@@ -57,9 +69,11 @@ class Evaluator:
         return getattr(self, EXPRESSIONS[type(node)])(node)
 
     def constant(self, node: ast.Constant) -> Any:
-        if isinstance(node.value, (bool, str)) or node.value is None:
-            return node.value
-        return number(node.value)
+        value = node.value
+        if isinstance(value, (bool, str)) or value is None:
+            return value
+        assert isinstance(value, (int, float)), "the syntax check admits no other constants"
+        return number(value)
 
     def name(self, node: ast.Name) -> Any:
         found, value = self.scope.lookup(node.id)
@@ -130,7 +144,7 @@ class Evaluator:
 
     def compare(self, node: ast.Compare) -> bool:
         left = self.comparable(self.value(node.left), node.left)
-        for op, right_node in zip(node.ops, node.comparators):
+        for op, right_node in zip(node.ops, node.comparators, strict=True):
             right = self.comparable(self.value(right_node), right_node)
             if not COMPARISONS[type(op)](left, right):
                 return False
@@ -227,13 +241,16 @@ class Evaluator:
         return items if isinstance(node, ast.List) else tuple(items)
 
     def formatted(self, node: ast.JoinedStr) -> str:
-        parts = []
+        parts: list[str] = []
         for part in node.values:
             if isinstance(part, ast.Constant):
-                parts.append(part.value)
+                parts.append(str(part.value))
                 continue
             assert isinstance(part, ast.FormattedValue)
-            spec = self.formatted(part.format_spec) if part.format_spec is not None else ""
+            spec = ""
+            if part.format_spec is not None:
+                assert isinstance(part.format_spec, ast.JoinedStr)
+                spec = self.formatted(part.format_spec)
             parts.append(format_value(self.value(part.value), spec, part.conversion, self.span(part)))
         text = "".join(parts)
         self.steps.grow(len(text), len(text), self.span(node), "a string")
@@ -359,7 +376,7 @@ class Evaluator:
         except ShapeError as e:
             raise ExpressionError.at("shape", str(e), span) from None
         if op == "matmul":
-            self.budget.check_matmul(*shapes, shape, span)
+            self.budget.check_matmul(shapes[0], shapes[1], shape, span)
         self.budget.spend(shape, span)
         try:
             out = apply(op, *inputs, **params)
@@ -393,7 +410,7 @@ class Evaluator:
         elif len(extra) > len(fn.params):
             raise self.error("type", f"too many arguments: {fn.usage}", extra[len(fn.params)])
         else:
-            given.update(zip(fn.params, extra))
+            given.update(zip(fn.params, extra, strict=False))
         for kw in node.keywords:
             if kw.arg not in fn.params:
                 raise ExpressionError.at("type", f"{fn.name}() has no parameter '{kw.arg}': {fn.usage}",

@@ -8,8 +8,8 @@ import numpy as np
 from app.language.errors import ExpressionError, Span
 from app.language.groups import Group, GroupTracker
 from app.language.statements import Interpreter
-from app.language.training import History, Snapshot, StopAtCall
 from app.language.syntax import parse
+from app.language.training import History, Snapshot, StopAtCall
 from app.limits import OPENING_VIEW_MAX_BOXES
 from engine import Tensor
 
@@ -73,6 +73,7 @@ def parse_program(source: str, root: str | None = None, mode: str = "correct", c
     drop_numbers_used_as_numbers(run)
     if not has_functions and len(run.nodes) <= OPENING_VIEW_MAX_BOXES:
         run.groups = GroupTracker()  # a small program is shown whole: its statements need no boxes
+    value: Tensor | None
     if root is not None:
         if root not in run.variables:
             raise ExpressionError("name", f"root '{root}' is not a variable of the program")

@@ -115,7 +115,7 @@ class Interpreter(Evaluator):
             if len(items) != len(target.elts):
                 raise self.error("type", f"cannot unpack {len(items)} values into {len(target.elts)} names",
                                  source or target)
-            for element, item in zip(target.elts, items):
+            for element, item in zip(target.elts, items, strict=True):
                 self.bind(element, item, source, leaf)
             return value
         elif isinstance(target, ast.Subscript):
@@ -205,8 +205,10 @@ class Interpreter(Evaluator):
     def define(self, stmt: ast.FunctionDef) -> None:
         args = stmt.args
         positional = args.posonlyargs + args.args
-        defaults = {a.arg: self.value(d) for a, d in zip(positional[len(positional) - len(args.defaults):], args.defaults)}
-        defaults.update({a.arg: self.value(d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None})
+        with_defaults = positional[len(positional) - len(args.defaults):]
+        defaults = {a.arg: self.value(d) for a, d in zip(with_defaults, args.defaults, strict=True)}
+        defaults.update({a.arg: self.value(d) for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True)
+                         if d is not None})
         self.scope.names[stmt.name] = Function(stmt.name, stmt, defaults, self.scope)
 
     def return_statement(self, stmt: ast.Return) -> None:
@@ -235,6 +237,7 @@ class Interpreter(Evaluator):
     def call(self, node: ast.Call) -> Any:
         if isinstance(node.func, ast.Attribute):
             return self.method_call(node, node.func)
+        assert isinstance(node.func, ast.Name), "the syntax check admits only names and attributes as callees"
         name = node.func.id
         found, value = self.scope.lookup(name)
         if found:
@@ -279,9 +282,10 @@ class Interpreter(Evaluator):
         args = [self.value(a) for a in node.args]
         kwargs: dict[str, Any] = {}
         for kw in node.keywords:
-            if kw.arg in kwargs:
-                raise ExpressionError.at("type", f"{fn.name}() got '{kw.arg}' twice", name_span(kw, kw.arg, self.lines))
-            kwargs[kw.arg] = self.value(kw.value)
+            key = str(kw.arg)  # never None: the syntax check refuses **kwargs
+            if key in kwargs:
+                raise ExpressionError.at("type", f"{fn.name}() got '{key}' twice", name_span(kw, key, self.lines))
+            kwargs[key] = self.value(kw.value)
         scope = Scope(self.bind_arguments(fn, args, kwargs, node), parent=fn.scope)
         span = self.span(node)
         self.steps.enter(span)
@@ -307,7 +311,7 @@ class Interpreter(Evaluator):
         if len(args) > len(positional):
             raise self.error("type", f"{fn.name}() takes {len(positional)} positional arguments but {len(args)} "
                                      f"were given: {fn.usage}", node)
-        names = dict(zip(positional, args))
+        names = dict(zip(positional, args, strict=False))
         for key, value in kwargs.items():
             if key not in positional and key not in keyword_only:
                 raise self.error("type", f"{fn.name}() has no parameter '{key}': {fn.usage}", node)

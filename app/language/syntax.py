@@ -57,6 +57,7 @@ NUMBER_ONLY = (ast.FloorDiv, ast.Mod)  # operators on plain numbers only
 # attributes a program may read or call, besides the op methods
 PLAIN_ATTRIBUTES = ("T", "data", "grad", "label", "backward", "append")
 MODULE_ATTRIBUTES = ("seed", "random", "uniform", "gauss", "exp", "log", "tanh", "sqrt", "pi", "e")
+KNOWN_ATTRIBUTES = frozenset(METHODS + ATTRIBUTES + PLAIN_ATTRIBUTES + MODULE_ATTRIBUTES)
 
 OPERATOR_SYMBOLS = {ast.FloorDiv: "//", ast.Mod: "%", ast.LShift: "<<", ast.RShift: ">>", ast.BitOr: "|",
                     ast.BitXor: "^", ast.BitAnd: "&", ast.Not: "not", ast.Invert: "~"}
@@ -91,27 +92,33 @@ def syntax_error(e: SyntaxError, lines: list[str]) -> ExpressionError:
     return ExpressionError("syntax", e.msg, line, col, min(max(end_col, col + 1), max(width + 1, col + 1)))
 
 
-def check_tree(tree: ast.Module, lines: list[str]) -> None:
-    """Depth, size and the whitelist, in one iterative pre-order walk (source order)."""
+UNPLACED = (ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop)
+"""Nodes that only mark what their parent does (Load, Add, ...): nothing to check, no position."""
+
+
+def check_tree(tree: ast.Module, lines: list[str]) -> set[str]:
+    """Depth, size and the whitelist, in one iterative pre-order walk (source order) over every node;
+    a node without a position of its own (parameters, a comprehension's `for`) is placed at its
+    parent. Returns the names the program binds."""
     bound = bound_names(tree)
     count = 0
-    stack: list[tuple[ast.AST, int]] = [(child, 1) for child in reversed(tree.body)]
+    stack: list[tuple[ast.AST, int, Span]] = [(child, 1, node_span(child, lines)) for child in reversed(tree.body)]
     while stack:
-        node, depth = stack.pop()
+        node, depth, span = stack.pop()
         count += 1
         if depth > MAX_NESTING:
-            raise ExpressionError.at("limit", f"the program is nested more than {MAX_NESTING} levels deep",
-                                     node_span(node, lines))
+            raise ExpressionError.at("limit", f"the program is nested more than {MAX_NESTING} levels deep", span)
         if count > MAX_SYNTAX_NODES:
             raise ExpressionError.at("limit", f"the program has more than {MAX_SYNTAX_NODES:,} parts "
-                                              "(numbers, names, operators, calls)", node_span(node, lines))
-        problem = forbidden(node, lines, bound)
+                                              "(numbers, names, operators, calls)", span)
+        problem = forbidden(node, lines, bound, span)
         if problem is not None:
-            kind, message, span = problem
-            raise ExpressionError.at(kind, message, span)
-        # operators and Load/Store markers carry no position and need no check of their own
-        children = [c for c in ast.iter_child_nodes(node) if hasattr(c, "lineno")]
-        stack.extend((c, depth + 1) for c in reversed(children))
+            kind, message, where = problem
+            raise ExpressionError.at(kind, message, where)
+        children = [c for c in ast.iter_child_nodes(node) if not isinstance(c, UNPLACED)]
+        stack.extend((c, depth + 1, node_span(c, lines) if hasattr(c, "lineno") else span)
+                     for c in reversed(children))
+    return bound
 
 
 def bound_names(tree: ast.Module) -> set[str]:
@@ -120,20 +127,23 @@ def bound_names(tree: ast.Module) -> set[str]:
     for node in ast.walk(tree):
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
             names.add(node.id)
-        elif isinstance(node, (ast.FunctionDef, ast.arg)):
-            names.add(node.name if isinstance(node, ast.FunctionDef) else node.arg)
+        elif isinstance(node, ast.FunctionDef):
+            names.add(node.name)
+        elif isinstance(node, ast.arg):
+            names.add(node.arg)
     return names
 
 
-def forbidden(node: ast.AST, lines: list[str], bound: set[str]) -> tuple[str, str, Span] | None:
+def forbidden(node: ast.AST, lines: list[str], bound: set[str], span: Span) -> tuple[str, str, Span] | None:
     """(kind, message, span) if `node` is outside the language, else None."""
-    span = node_span(node, lines) if hasattr(node, "lineno") else (None, None, None)
     if not isinstance(node, ALLOWED):
         return "syntax", FORBIDDEN.get(type(node), f"{type(node).__name__} is not part of the language"), span
     if isinstance(node, (ast.Import, ast.ImportFrom)):
         return import_problem(node, span)
     if isinstance(node, ast.FunctionDef):
         args = node.args
+        if node.returns is not None:
+            return "syntax", "annotations are not supported: write def name(x):", span
         if node.decorator_list:
             return "syntax", "decorators are not supported", node_span(node.decorator_list[0], lines)
         if args.vararg or args.kwarg:
@@ -162,7 +172,7 @@ def forbidden(node: ast.AST, lines: list[str], bound: set[str]) -> tuple[str, st
         return constant_problem(node.value, span)
     elif isinstance(node, ast.Name) and node.id.startswith("__"):
         return "syntax", f"name '{node.id}' is not allowed", span
-    elif isinstance(node, ast.Attribute) and node.attr not in METHODS + ATTRIBUTES + PLAIN_ATTRIBUTES + MODULE_ATTRIBUTES:
+    elif isinstance(node, ast.Attribute) and node.attr not in KNOWN_ATTRIBUTES:
         return "syntax", f"attribute '{node.attr}' is not part of the language", name_span(node, node.attr, lines)
     elif isinstance(node, ast.keyword) and node.arg is None:
         return "syntax", "unpacking with ** is not supported: pass each keyword", span

@@ -15,7 +15,6 @@ import numpy as np
 from app.limits import MAX_HISTORY_CALLS, MAX_HISTORY_LEAVES
 from engine import Tensor
 
-
 PROGRAM_MODES = ("no_zero_grad",)
 """Bug modes of a training loop rather than of one backward pass: the program itself runs with the bug."""
 

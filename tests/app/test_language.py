@@ -134,10 +134,10 @@ def test_reshape_forms_agree():
 def test_softmax_family_and_cross_entropy():
     program = parse_program("z = [[1, 2, 3], [1, 1, 1]]\ns = softmax(z, axis=-1)\nl = log_softmax(z)\n"
                             "t = const([2, 0])\nL = cross_entropy(z, t)")
-    s, l, L = (program.variables[n] for n in ("s", "l", "L"))
+    s, log_s, L = (program.variables[n] for n in ("s", "l", "L"))
     np.testing.assert_allclose(s.data.sum(axis=-1), [1, 1])
-    np.testing.assert_allclose(np.exp(l.data), s.data)
-    assert L.data == pytest.approx(-(l.data[0, 2] + l.data[1, 0]) / 2)
+    np.testing.assert_allclose(np.exp(log_s.data), s.data)
+    assert L.data == pytest.approx(-(log_s.data[0, 2] + log_s.data[1, 0]) / 2)
 
 
 def test_every_engine_op_is_a_function_and_a_method():
@@ -258,7 +258,8 @@ def test_non_finite_results_are_not_errors():
     ("x = 1\nx //= 2", "type", 2, 1, 8, "'//' works on plain numbers only, not on a value of the graph and a number"),
     ("x = (\n1 +\nfoo(2))", "name", 3, 1, 4, "unknown function 'foo'"),
     ("x = [1]\ny = x.sum(axis=0.5)", "type", 2, 16, 19, "axis must be a whole number, got 0.5"),
-    ("x = [1]\ny = x.sum(bogus=1)", "type", 2, 11, 16, "sum() has no parameter 'bogus': sum(x, axis=..., keepdims=...)"),
+    ("x = [1]\ny = x.sum(bogus=1)", "type", 2, 11, 16,
+     "sum() has no parameter 'bogus': sum(x, axis=..., keepdims=...)"),
     ("x = [1]\ny = x.sum(keepdims=1)", "type", 2, 20, 21, "keepdims must be True or False"),
     ("y = tanh()", "type", 1, 5, 11, "tanh() takes 1 tensor argument, got 0: tanh(x)"),
     ("x = [[1, 2], [3]]", "shape", 1, 5, 18, "the entries of this list have different shapes: (2,) and (1,)"),
@@ -266,7 +267,8 @@ def test_non_finite_results_are_not_errors():
     ("y = exp", "type", 1, 5, 8, "'exp' is a function: call it, e.g. exp(x)"),
     ("x = [1]\ny = x.tanh", "type", 2, 5, 11, "'tanh' is a method: call it, e.g. x.tanh()"),
     ("x = [1]\ny = x.T()", "type", 2, 5, 8, "T is not a method: write x.T"),
-    ("x = 1\ny = const(x * 2)", "type", 2, 11, 16, "const() takes a number, a list or a constructor such as randn(2, 3), "
+    ("x = 1\ny = const(x * 2)", "type", 2, 11, 16,
+     "const() takes a number, a list or a constructor such as randn(2, 3), "
                                                "not a computed value"),
     ("x = full(2, 3)", "type", 1, 5, 15, "full() needs value=..., e.g. full(2, 3, value=0.5)"),
     ("x = zeros(2, size=3)", "type", 1, 14, 18, "zeros() has no parameter 'size': zeros(*shape)"),

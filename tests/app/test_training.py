@@ -107,8 +107,8 @@ def test_without_zero_grad_the_gallery_loss_oscillates(client):
     buggy = client.post("/api/graph", json={"source": LINEAR_FIT, "mode": "no_zero_grad"}).json()["history"]["calls"]
     falling = [c["root_value"] for c in correct]
     swinging = [c["root_value"] for c in buggy]
-    assert all(a >= b for a, b in zip(falling, falling[1:])) and falling[-1] < 0.05
-    rises = sum(b > a for a, b in zip(swinging, swinging[1:]))
+    assert all(a >= b for a, b in zip(falling, falling[1:], strict=False)) and falling[-1] < 0.05
+    rises = sum(b > a for a, b in zip(swinging, swinging[1:], strict=False))
     assert rises >= 4 and swinging[-1] > 100 * falling[-1]
 
 
@@ -131,7 +131,7 @@ def test_any_call_can_be_shown_with_the_leaves_as_that_call_found_them(client):
 def torch_and_ours(grads: list[list[float]]) -> tuple[list[torch.Tensor], list[Tensor]]:
     theirs = [torch.zeros(len(g), dtype=torch.float64, requires_grad=True) for g in grads]
     ours = [Tensor(np.zeros(len(g)), requires_grad=True) for g in grads]
-    for t, o, g in zip(theirs, ours, grads):
+    for t, o, g in zip(theirs, ours, grads, strict=True):
         t.grad = torch.tensor(g, dtype=torch.float64)
         o.grad = np.array(g)
     return theirs, ours
@@ -143,12 +143,12 @@ def test_clipping_equals_pytorch(grads, limit):
     theirs, ours = torch_and_ours(grads)
     norm = torch.nn.utils.clip_grad_norm_(theirs, limit)
     assert clip_grad_norm(ours, limit) == pytest.approx(float(norm), rel=1e-12)
-    for t, o in zip(theirs, ours):
+    for t, o in zip(theirs, ours, strict=True):
         assert np.allclose(o.grad, t.grad.numpy(), rtol=1e-12, atol=0)
     theirs, ours = torch_and_ours(grads)
     torch.nn.utils.clip_grad_value_(theirs, limit)
     clip_grad_value(ours, limit)
-    for t, o in zip(theirs, ours):
+    for t, o in zip(theirs, ours, strict=True):
         assert np.array_equal(o.grad, t.grad.numpy())
 
 
