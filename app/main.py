@@ -8,7 +8,8 @@ from fastapi.staticfiles import StaticFiles
 from app import api, pages
 from app.errors import install_error_handlers
 from app.middleware import BodyLimit, InternalErrors, SecurityHeaders
-from app.pages import ROOT, SWAGGER_UI
+from app.page_files import STATIC
+from app.pages import SWAGGER_UI
 from app.sandbox import Sandbox
 from app.settings import settings
 
@@ -46,7 +47,7 @@ def create_app() -> FastAPI:
     new.include_router(api.router)
     new.include_router(pages.router)
     new.add_api_route("/healthz", healthz, methods=["GET"], tags=["health"])
-    new.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
+    new.mount("/static", StaticFiles(directory=STATIC), name="static")
     new.mount("/docs-assets", StaticFiles(directory=SWAGGER_UI), name="docs-assets")
     return new
 

@@ -7,9 +7,10 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from swagger_ui_bundle import swagger_ui_path
 
-ROOT = Path(__file__).resolve().parent.parent
+from app.page_files import TEMPLATES
+
 SWAGGER_UI = Path(str(swagger_ui_path))
-templates = Jinja2Templates(directory=ROOT / "templates")
+templates = Jinja2Templates(directory=TEMPLATES)
 
 # Swagger UI sets inline styles and data: images; only its page gets a policy that allows them.
 DOCS_CSP = "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:"
