@@ -17,11 +17,12 @@ def encode_scalar(x: float) -> float | str:
     return "nan" if math.isnan(x) else NONFINITE[x]
 
 
-def encode_array(a: np.ndarray | None) -> Any:
-    """A number or nested list for JSON, with non-finite entries spelled as strings."""
+def encode_array(a: np.ndarray | None, inline: int = MAX_INLINE_ELEMENTS) -> Any:
+    """A number or nested list for JSON, with non-finite entries spelled as strings; an array of more
+    than `inline` numbers as a summary."""
     if a is None:
         return None
-    if a.size > MAX_INLINE_ELEMENTS:
+    if a.size > inline:
         return summarize(a)
     if a.ndim == 0:
         return encode_scalar(float(a))

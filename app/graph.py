@@ -10,14 +10,15 @@ from typing import Any
 import numpy as np
 
 from app.encode import encode_array, encode_scalar
-from app.language import Program, parse_program
+from app.language import ExpressionError, Program, parse_program
 from app.language.groups import Group, reverse_creation_order
 from app.language.training import PROGRAM_MODES, History
+from app.response_budget import FULL_DETAIL, Detail, ResponseTooLarge, choose_detail
 from engine import BackwardRecord, Tensor, backward
 from engine.backward import fan_out
 from engine.diagnostics import Diagnostics, diagnose
 from engine.gradcheck import gradcheck
-from engine.paths import top_paths
+from engine.paths import PathList, top_paths
 
 # gradcheck replays the forward pass twice per checked leaf element: bound elements x nodes.
 GRADCHECK_BUDGET = 400_000
@@ -83,8 +84,12 @@ def build_graph(source: str, root: str | None = None, options: GraphOptions = Gr
         check = gradcheck_section(program.root, record.seed, nodes, ids) if options.gradcheck else None
         if options.mode != "correct" and not in_program:
             record = run_backward(program, nodes, options.mode)
-        return GraphWriter(program, nodes, ids, record, options.mode).write(correct_grads, paths, check,
-                                                                             correct_history)
+        try:
+            detail = choose_detail(nodes, record, paths, compare=options.mode != "correct")
+        except ResponseTooLarge as e:
+            raise ExpressionError("limit", str(e)) from None
+        writer = GraphWriter(program, nodes, ids, record, options.mode, detail)
+        return writer.write(correct_grads, paths, check, correct_history)
 
 
 def matching_grads(nodes: list[Tensor], program: Program, correct: Program) -> dict[Tensor, np.ndarray | None]:
@@ -103,9 +108,11 @@ class GraphWriter:
     """Turns one recorded backward into the response dict; ids are n0, n1, ... in topological order."""
 
     def __init__(self, program: Program, nodes: list[Tensor], ids: dict[Tensor, str], record: BackwardRecord,
-                 mode: str):
+                 mode: str, detail: Detail = FULL_DETAIL):
         self.program = program
         self.mode = mode
+        self.detail = detail
+        self.inline = detail.event_inline
         self.nodes = nodes
         self.ids = ids
         self.record = record
@@ -146,6 +153,7 @@ class GraphWriter:
             "compare": None if self.mode == "correct" else self.compare(correct_grads, correct_history),
             "history": self.history(self.program.history),
             "call": self.program.history.total_calls if self.program.snapshot else None,
+            "reduced": list(self.detail.reduced),
         }
 
     def history(self, history: History) -> dict[str, Any] | None:
@@ -203,8 +211,8 @@ class GraphWriter:
             "op": t.op.name if t.op else None,
             "params": {k: list(v) if isinstance(v, tuple) else v for k, v in t.params.items()},
             "shape": list(t.shape),
-            "value": encode_array(t.data),
-            "grad": encode_array(t.grad),
+            "value": encode_array(t.data, self.detail.node_inline),
+            "grad": encode_array(t.grad, self.detail.node_inline),
             "fan_out": self.fan_out[t],
             "flags": flags,
             "rule": t.op.rule if t.op else None,
@@ -219,29 +227,31 @@ class GraphWriter:
             "source": self.ids[consumer.inputs[arg]],
             "target": self.ids[consumer],
             "arg": arg,
-            "contribution": encode_array(ev.contribution) if ev else None,
-            "contribution_raw": encode_array(ev.contribution_raw) if ev else None,
+            "contribution": encode_array(ev.contribution, self.inline) if ev else None,
+            "contribution_raw": encode_array(ev.contribution_raw, self.inline) if ev else None,
         }
 
     def step(self, step) -> dict[str, Any]:
         return {
             "node": self.ids[step.node],
-            "grad": encode_array(step.grad),
+            "grad": encode_array(step.grad, self.inline),
             "events": [
                 {
                     "edge": self.edge_ids[(ev.source, ev.arg)],
                     "to": self.ids[ev.target],
-                    "contribution": encode_array(ev.contribution),
-                    "contribution_raw": encode_array(ev.contribution_raw),
-                    "grad_before": encode_array(ev.grad_before),
-                    "grad_after": encode_array(ev.grad_after),
+                    "contribution": encode_array(ev.contribution, self.inline),
+                    "contribution_raw": encode_array(ev.contribution_raw, self.inline),
+                    "grad_before": encode_array(ev.grad_before, self.inline),
+                    "grad_after": encode_array(ev.grad_after, self.inline),
                     "accumulated": ev.accumulated,
                 }
                 for ev in step.events
             ],
         }
 
-    def leaf_paths(self, p) -> dict[str, Any]:
+    def leaf_paths(self, p: PathList) -> dict[str, Any]:
+        shown = p.paths[:self.detail.max_paths]
+        left_out = p.left_out + len(p.paths) - len(shown)
         return {
             "count": str(p.total),
             "shown": [
@@ -250,10 +260,10 @@ class GraphWriter:
                     "factors": None if path.factors is None else [encode_scalar(f) for f in path.factors],
                     "value": encode_array(path.value),
                 }
-                for path in p.paths
+                for path in shown
             ],
-            "truncated": p.left_out > 0,
-            "left_out": str(p.left_out),
+            "truncated": left_out > 0,
+            "left_out": str(left_out),
         }
 
     def group_id(self, t: Tensor) -> str | None:
@@ -305,7 +315,8 @@ class GraphWriter:
                     differs.append(self.ids[t])
             elif good.shape != bad.shape or not np.array_equal(good, bad, equal_nan=True):
                 differs.append(self.ids[t])
-        return {"correct": {self.ids[t]: encode_array(correct_grads[t]) for t in self.nodes}, "differs": differs,
+        correct = {self.ids[t]: encode_array(correct_grads[t], self.detail.node_inline) for t in self.nodes}
+        return {"correct": correct, "differs": differs,
                 "history": None if correct_history is None else self.history(correct_history)}
 
 

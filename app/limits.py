@@ -75,6 +75,10 @@ MAX_STRING_CHARS = 10_000
 MAX_LABEL_CHARS = 40
 """Characters of a label given with Value(..., label=...) or v.label = ..."""
 
+MAX_RESPONSE_BYTES = 8_000_000
+"""Bytes of one graph record's JSON, estimated before it is written: past it, event and edge arrays
+are summarized, then fewer paths are listed, then the request is refused."""
+
 MAX_HISTORY_CALLS = 1_000
 """Backward calls of a training loop listed in `history`; later ones are counted, not listed."""
 

@@ -291,6 +291,7 @@ class GraphResponse(BaseModel):
     view: View | None = None
     history: History | None = Field(None, description="One entry per backward() call of the program, if any.")
     call: int | None = Field(None, description="The backward() call whose graph this is, for a training loop.")
+    reduced: list[str] = Field([], description="What was left out to keep the answer within MAX_RESPONSE_BYTES.")
 
 
 class Example(BaseModel):

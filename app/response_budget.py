@@ -1,0 +1,91 @@
+"""How big a graph record's JSON will be, estimated from the graph before any of it is written, and
+how much detail to drop so it fits MAX_RESPONSE_BYTES.
+
+A small program can ask for a huge answer (a 64x64 tensor negated 240 times records 240 events of
+four 4,096-number arrays: 42 MB). The estimate counts the numbers each array will be written as
+(an array too big to inline becomes a summary of a few dozen) plus a fixed overhead per object.
+Detail goes in this order: events and edges show big arrays as summaries, then fewer paths are
+listed; if even that is too much, the request is refused.
+"""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from app.limits import MAX_INLINE_ELEMENTS, MAX_RESPONSE_BYTES, SUMMARY_HEAD
+from engine import BackwardRecord, Tensor
+
+BYTES_PER_NUMBER = 20  # "-0.1234567890123456," and the odd bracket
+SUMMARY_NUMBERS = SUMMARY_HEAD + 8  # the head, min, max, mean, shape, size
+OBJECT_BYTES = {"node": 300, "edge": 100, "event": 150, "step": 50, "path": 50, "path_node": 6}
+SMALL_INLINE = 16
+"""Past the budget, event and edge arrays larger than this are written as summaries."""
+
+
+@dataclass(frozen=True)
+class Detail:
+    """What the writer inlines: arrays up to `event_inline` numbers in events and edges, `max_paths`
+    paths per leaf, node values and gradients up to `node_inline` numbers; `reduced` says in words
+    what was left out."""
+
+    event_inline: int = MAX_INLINE_ELEMENTS
+    max_paths: int | None = None
+    node_inline: int = MAX_INLINE_ELEMENTS
+    reduced: tuple[str, ...] = ()
+
+
+FULL_DETAIL = Detail()
+
+
+class ResponseTooLarge(Exception):
+    """Even the reduced answer would pass MAX_RESPONSE_BYTES."""
+
+
+def numbers(a: np.ndarray | None, inline: int = MAX_INLINE_ELEMENTS) -> int:
+    if a is None:
+        return 0
+    return int(a.size) if a.size <= inline else SUMMARY_NUMBERS
+
+
+def estimate(nodes: list[Tensor], record: BackwardRecord, paths: Mapping, detail: Detail, compare: bool) -> int:
+    """Bytes of the record's JSON, to within a small factor, without writing it."""
+    inline, max_paths, node_inline = detail.event_inline, detail.max_paths, detail.node_inline
+    total = sum(OBJECT_BYTES["node"] + BYTES_PER_NUMBER * (
+        numbers(t.data, node_inline) + numbers(t.grad, node_inline) * (2 if compare else 1)) for t in nodes)
+    edges = sum(len(t.inputs) for t in nodes)
+    events = [ev for step in record.steps for ev in step.events]
+    total += OBJECT_BYTES["edge"] * edges + OBJECT_BYTES["step"] * len(record.steps)
+    total += BYTES_PER_NUMBER * sum(numbers(step.grad, inline) for step in record.steps)
+    # each event: contribution, raw contribution (only under no_unbroadcast), gradient before and after;
+    # its edge repeats the contribution
+    total += sum(OBJECT_BYTES["event"] + BYTES_PER_NUMBER * (
+        2 * numbers(ev.contribution, inline) + numbers(ev.contribution_raw, inline)
+        + numbers(ev.grad_before, inline) + numbers(ev.grad_after, inline)) for ev in events)
+    total += sum(path_bytes(p.paths[:max_paths]) for p in paths.values())
+    return total
+
+
+def path_bytes(shown: Iterable) -> int:
+    return sum(OBJECT_BYTES["path"] + OBJECT_BYTES["path_node"] * len(path.nodes)
+               + BYTES_PER_NUMBER * (len(path.factors or ()) + numbers(path.value)) for path in shown)
+
+
+def choose_detail(nodes: list[Tensor], record: BackwardRecord, paths: Mapping, compare: bool) -> Detail:
+    """The most detail that fits: everything, else summarized events, else fewer paths, else summarized
+    values too, else refuse."""
+    summarized = (f"event and edge arrays over {SMALL_INLINE} numbers are summarized to keep the answer under "
+                  f"{MAX_RESPONSE_BYTES // 1_000_000} MB")
+    steps = [FULL_DETAIL, Detail(SMALL_INLINE, None, reduced=(summarized,))]
+    for k in (8, 1, 0):
+        fewer = f"at most {k} path{'s' * (k != 1)} per leaf listed (their count is exact)"
+        steps.append(Detail(SMALL_INLINE, k, reduced=(summarized, fewer)))
+    values = f"values and gradients over {SMALL_INLINE} numbers are summarized too"
+    steps.append(Detail(SMALL_INLINE, 0, SMALL_INLINE, (summarized, steps[-1].reduced[1], values)))
+    for detail in steps:
+        size = estimate(nodes, record, paths, detail, compare)
+        if size <= MAX_RESPONSE_BYTES:
+            return detail
+    raise ResponseTooLarge(f"the answer would be about {size / 1e6:.0f} MB even with every array summarized and "
+                           f"no paths listed; at most {MAX_RESPONSE_BYTES // 1_000_000} MB are sent: make the "
+                           "program smaller")
