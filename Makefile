@@ -7,13 +7,19 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 APT_INSTALL := DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends
 
-.PHONY: run test bench system-run system-test
+.PHONY: run test lint bench system-run system-test
 
 run: system-run $(VENV)/.runtime
 	$(PY) -m app serve --host $(HOST) --port $(PORT)
 
+# lint first: it takes seconds, the tests take minutes
 test: system-test $(VENV)/.test
+	$(MAKE) --no-print-directory lint
 	$(PY) -m pytest
+
+lint: $(VENV)/.test
+	$(PY) -m ruff check .
+	$(PY) -m mypy
 
 bench: system-run $(VENV)/.test
 	$(PY) bench/engine.py
