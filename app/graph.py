@@ -17,13 +17,14 @@ from app.response_budget import FULL_DETAIL, Detail, ResponseTooLarge, choose_de
 from engine import BackwardRecord, Tensor, backward
 from engine.backward import fan_out
 from engine.diagnostics import Diagnostics, diagnose
-from engine.gradcheck import gradcheck
+from app.limits import GRADCHECK_MAX_ELEMENTS, GRADCHECK_MAX_FLOPS
+from engine.gradcheck import SWEEP_EPSILONS, gradcheck
 from engine.paths import PathList, top_paths
 
-# gradcheck replays the forward pass twice per checked leaf element: bound elements x nodes.
-GRADCHECK_BUDGET = 400_000
-GRADCHECK_MAX_ELEMENTS = 2000
 GRADCHECK_EPS = 1e-6
+SWEEP_REPLAYS_PER_ELEMENT = 2 * len(SWEEP_EPSILONS)
+SWEEP_MAX_ELEMENTS = 64  # the epsilon plot needs a few entries, not every one
+OP_CALL_FLOPS = 4_000  # an op call costs ~2 us in Python, about what NumPy does in 4,000 multiply-adds
 
 
 @dataclass(frozen=True)
@@ -326,10 +327,29 @@ def nonfinite_words(a: np.ndarray) -> str:
     return " and ".join(kinds) or "finite"
 
 
+def forward_flops(nodes: list[Tensor]) -> int:
+    """What one forward replay costs, in multiply-adds: a matmul's output times its inner size, any
+    other op the larger of its output and its inputs, and every op at least what calling it costs."""
+    total = 0
+    for t in nodes:
+        if t.op is None:
+            continue
+        if t.op.name == "matmul":
+            work = t.data.size * t.inputs[0].shape[-1]
+        else:
+            work = max(t.data.size, *(x.data.size for x in t.inputs))
+        total += max(work, OP_CALL_FLOPS)
+    return max(total, 1)
+
+
 def gradcheck_section(root: Tensor, seed: np.ndarray, nodes: list[Tensor], ids: dict[Tensor, str]) -> dict[str, Any]:
-    """Finite differences for every leaf element, within a budget of forward replays."""
-    max_elements = max(1, min(GRADCHECK_MAX_ELEMENTS, GRADCHECK_BUDGET // max(len(nodes), 1)))
-    result = gradcheck(root, seed, eps=GRADCHECK_EPS, max_elements=max_elements)
+    """Finite differences for leaf entries, as many as GRADCHECK_MAX_FLOPS of forward replays allow:
+    each checked entry replays the forward pass twice, each swept one twice per epsilon; half the
+    budget for each."""
+    flops = forward_flops(nodes)
+    max_elements = max(1, min(GRADCHECK_MAX_ELEMENTS, GRADCHECK_MAX_FLOPS // (4 * flops)))
+    sweep = min(SWEEP_MAX_ELEMENTS, GRADCHECK_MAX_FLOPS // (2 * SWEEP_REPLAYS_PER_ELEMENT * flops))
+    result = gradcheck(root, seed, eps=GRADCHECK_EPS, max_elements=max_elements, sweep_elements=sweep)
     skipped = None
     if result.elements_checked < result.elements_total:
         skipped = (f"checked {result.elements_checked} of {result.elements_total} leaf entries "

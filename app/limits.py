@@ -79,6 +79,13 @@ MAX_RESPONSE_BYTES = 8_000_000
 """Bytes of one graph record's JSON, estimated before it is written: past it, event and edge arrays
 are summarized, then fewer paths are listed, then the request is refused."""
 
+GRADCHECK_MAX_FLOPS = 200_000_000
+"""Multiply-adds gradcheck may spend replaying the forward pass (each checked entry replays it twice,
+each entry of the epsilon sweep twice per epsilon); past it fewer entries are checked, evenly spaced."""
+
+GRADCHECK_MAX_ELEMENTS = 2_000
+"""Leaf entries gradcheck perturbs at most, however cheap the graph."""
+
 MAX_HISTORY_CALLS = 1_000
 """Backward calls of a training loop listed in `history`; later ones are counted, not listed."""
 

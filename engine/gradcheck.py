@@ -94,8 +94,8 @@ def gradcheck(root: Tensor, seed: Any = None, eps: float = 1e-6, max_elements: i
     `seed` weights the root (ones by default, so f = sum(root)); use a random seed for ops like
     softmax whose plain sum is constant. At most `max_elements` entries are perturbed, shared
     fairly between leaves and chosen evenly spaced, so an API can bound the work (each entry
-    costs two partial forward replays); the sweep perturbs at most `sweep_elements` per leaf per
-    epsilon. `.grad` of every node is left as it was found.
+    costs two partial forward replays); the sweep perturbs at most `sweep_elements` entries per
+    epsilon in all, shared between the leaves the same way. `.grad` of every node is left as it was found.
     """
     order = topological_order(root)
     leaves = [n for n in order if n.requires_grad and n.op is None]
@@ -115,9 +115,10 @@ def gradcheck(root: Tensor, seed: Any = None, eps: float = 1e-6, max_elements: i
         return (f(leaf, up) - f(leaf, down)) / (2 * h)
 
     checks = []
-    budget, remaining_leaves = max_elements, len(leaves)
+    budget, sweep_budget, remaining_leaves = max_elements, sweep_elements, len(leaves)
     for leaf in leaves:
-        share = budget // remaining_leaves if remaining_leaves else 0
+        share = budget // remaining_leaves
+        sweep_share = -(-sweep_budget // remaining_leaves)  # rounded up: a small budget still sweeps the first leaves
         remaining_leaves -= 1
         indices = _spread(leaf.data.size, share)
         budget -= len(indices)
@@ -127,7 +128,8 @@ def gradcheck(root: Tensor, seed: Any = None, eps: float = 1e-6, max_elements: i
             numeric.flat[i] = numeric_at(leaf, i, eps)
         rel, abs_err, ok = _compare(a, numeric, leaf, indices, rtol, atol)
         sweep = []
-        sample = _spread(leaf.data.size, sweep_elements)
+        sample = _spread(leaf.data.size, sweep_share)
+        sweep_budget -= len(sample)
         for h in SWEEP_EPSILONS:
             n = np.full(leaf.data.shape, np.nan)
             for i in sample:
