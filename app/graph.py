@@ -13,11 +13,11 @@ from app.encode import encode_array, encode_scalar
 from app.language import ExpressionError, Program, parse_program
 from app.language.groups import Group, reverse_creation_order
 from app.language.training import PROGRAM_MODES, History
+from app.limits import GRADCHECK_MAX_ELEMENTS, GRADCHECK_MAX_FLOPS
 from app.response_budget import FULL_DETAIL, Detail, ResponseTooLarge, choose_detail
 from engine import BackwardRecord, Tensor, backward
 from engine.backward import fan_out
 from engine.diagnostics import Diagnostics, diagnose
-from app.limits import GRADCHECK_MAX_ELEMENTS, GRADCHECK_MAX_FLOPS
 from engine.gradcheck import SWEEP_EPSILONS, gradcheck
 from engine.paths import PathList, top_paths
 
