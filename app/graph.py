@@ -219,6 +219,7 @@ class GraphWriter:
             "rule": t.op.rule if t.op else None,
             "span": list(span) if span else None,
             "group": self.group_id(t),
+            "literal": list(self.program.literal_spans[id(t)]) if id(t) in self.program.literal_spans else None,
         }
 
     def edge(self, consumer: Tensor, arg: int) -> dict[str, Any]:

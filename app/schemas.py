@@ -109,6 +109,9 @@ class Node(BaseModel):
     flags: list[NodeFlag]
     rule: str | None
     span: list[int] | None = Field(description="[line, col, end_col] of the source that made this node.")
+    literal: list[int] | None = Field(None, description=(
+        "For a scalar leaf whose number is written in the program: [line, col, end_col] of that number, "
+        "so a slider can rewrite it."))
     group: str | None = Field(None, description="The innermost group (function call) the node was made in.")
 
 

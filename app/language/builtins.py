@@ -195,6 +195,7 @@ def builtin_value(ev, node, args, kwargs):
     label = ev.label(kwargs["label"], node) if "label" in kwargs else None
     leaf = ev.new_tensor(as_float(x), node, requires_grad=True, label=label)
     ev.leaves.append(leaf)
+    ev.note_literal(leaf, node.args[0])
     return leaf
 
 

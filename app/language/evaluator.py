@@ -54,6 +54,7 @@ class Evaluator:
         self.spans: dict[int, Span] = {}
         self.groups = GroupTracker()
         self.literal_leaves: dict[int, Any] = {}  # id(leaf) -> the number or list it was assigned
+        self.literal_spans: dict[int, Span] = {}  # id(scalar leaf) -> where its number is written
         self.read_plainly: set[int] = set()
         self.modules: dict[str, Any] = {}
 
@@ -386,6 +387,13 @@ class Evaluator:
             # the engine's transpose rule wraps axes around (axis 3 of a vector is 0); NumPy does not
             raise ExpressionError.at("shape", str(e), span) from None
         return self.record(out, span)
+
+    def note_literal(self, leaf: Tensor, node: ast.expr) -> None:
+        """Remember where a scalar leaf's number is written (`2.0`, `-3`), so a slider can rewrite it."""
+        inner = node.operand if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) else node
+        if leaf.shape == () and isinstance(inner, ast.Constant) and not isinstance(inner.value, bool) \
+                and node.lineno == node.end_lineno:
+            self.literal_spans[id(leaf)] = self.span(node)
 
     def record(self, tensor: Tensor, span: Span) -> Tensor:
         self.nodes.append(tensor)

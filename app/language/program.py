@@ -1,6 +1,7 @@
 """parse_program: a program's text in, its evaluated engine graph out."""
 
 import ast
+from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -38,6 +39,8 @@ class Program:
     output: list[str] = field(default_factory=list)
     history: History = field(default_factory=History)
     snapshot: Snapshot | None = None  # the leaves as the shown backward call found them
+    literal_spans: dict[int, Span] = field(default_factory=dict)  # id(scalar leaf) -> where its number is, if
+    # written once for that leaf alone
 
 
 def uses_micrograd(tree: ast.Module) -> bool:
@@ -85,8 +88,10 @@ def parse_program(source: str, root: str | None = None, mode: str = "correct", c
                                       "or call L.backward()")
     root_name = root or next((name for name, t in reversed(run.variables.items()) if t is value), None)
     snapshot = run.snapshot if run.snapshot is not None and run.snapshot.root is value else None
+    written = Counter(run.literal_spans.values())  # a number inside a function makes a leaf per call
+    literals = {i: span for i, span in run.literal_spans.items() if written[span] == 1}
     return Program(value, root_name, run.variables, run.leaves, run.spans, run.nodes, run.groups.groups,
-                   run.groups.of, run.output.result(), run.history, snapshot)
+                   run.groups.of, run.output.result(), run.history, snapshot, literals)
 
 
 def drop_numbers_used_as_numbers(run: Interpreter) -> None:

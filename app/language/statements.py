@@ -145,6 +145,7 @@ class Interpreter(Evaluator):
                 self.leaves.append(tensor)
                 if not isinstance(value, np.ndarray):
                     self.literal_leaves[id(tensor)] = value
+                self.note_literal(tensor, source)
                 value = tensor
         if isinstance(value, Tensor):
             if value.label is None and leaf:

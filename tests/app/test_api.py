@@ -332,3 +332,13 @@ def test_edge_routes_join_their_own_boxes(example_graph):
         tip = route["end"] or route["points"][-1]
         assert inside(route["points"][0], layout["nodes"][edge["source"]]), edge
         assert inside(tip, layout["nodes"][edge["target"]]), edge
+
+
+def test_scalar_leaves_say_where_their_number_is_written(client):
+    source = "from micrograd.engine import Value\nx = Value(-2.5, label='x')\ny = 3\nb = Value(0.0)\n" \
+             "def f(v):\n    return v * Value(1.0)\nL = f(x) * f(b) + y"
+    graph = client.post("/api/graph", json={"source": source}).json()
+    lines = source.split("\n")
+    written = {n["label"]: lines[n["literal"][0] - 1][n["literal"][1] - 1:n["literal"][2] - 1]
+               for n in graph["nodes"] if n["literal"]}
+    assert written == {"x": "-2.5", "b": "0.0"}  # y is a plain number here; Value(1.0) is made by each call
