@@ -66,7 +66,9 @@ class ViewRequest(ProgramRequest):
 
 
 class RenderRequest(GraphRequest):
-    format: Literal["svg", "png", "dot"] = "svg"
+    format: Literal["svg", "png", "dot", "csv", "md"] = Field("svg", description=(
+        "A drawing (svg, png, dot) of the view asked for, or the backward pass as a step table (csv, md): "
+        "one row per event."))
 
 
 class ErrorDetail(BaseModel):

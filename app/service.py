@@ -12,6 +12,7 @@ from app.layout import lay_out_view
 from app.render import render
 from app.response_cache import ResponseCache
 from app.sandbox import Sandbox
+from app.step_table import step_table_csv, step_table_markdown
 from app.schemas import GraphRequest, ProgramRequest, RenderRequest, ViewRequest
 from app.view import build_view
 
@@ -78,5 +79,10 @@ def view_json(sandbox: Sandbox, request: ViewRequest) -> bytes:
 
 
 def drawing(sandbox: Sandbox, request: RenderRequest) -> bytes:
-    """A static drawing of the view asked for; raises LayoutUnavailable when Graphviz cannot make it."""
+    """A static drawing of the view asked for, or the step table; raises LayoutUnavailable when
+    Graphviz cannot make the drawing."""
+    if request.format == "csv":
+        return step_table_csv(evaluated_graph(sandbox, request))
+    if request.format == "md":
+        return step_table_markdown(evaluated_graph(sandbox, request))
     return render(evaluated_graph(sandbox, request), open_set(request), request.format)

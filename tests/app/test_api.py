@@ -342,3 +342,19 @@ def test_scalar_leaves_say_where_their_number_is_written(client):
     written = {n["label"]: lines[n["literal"][0] - 1][n["literal"][1] - 1:n["literal"][2] - 1]
                for n in graph["nodes"] if n["literal"]}
     assert written == {"x": "-2.5", "b": "0.0"}  # y is a plain number here; Value(1.0) is made by each call
+
+
+@pytest.mark.parametrize("fmt", ["csv", "md"])
+def test_step_table_has_a_row_per_backward_event(client, fmt):
+    source = "a = 2\nb = 3\nc = 4\nL = (a*b + c) * (a - c)"
+    graph = client.post("/api/graph", json={"source": source}).json()
+    events = [(k, ev) for k, step in enumerate(graph["backward_steps"], 1) for ev in step["events"]]
+    table = client.post("/api/render", json={"source": source, "format": fmt})
+    assert table.status_code == 200 and table.headers["content-type"].startswith(f"text/{'csv' if fmt == 'csv' else 'markdown'}")
+    lines = table.text.strip().split("\n")
+    body = lines[1:] if fmt == "csv" else lines[2:]
+    assert len(body) == len(events)
+    for line, (k, ev) in zip(body, events, strict=True):
+        cells = line.split(",") if fmt == "csv" else [c.strip() for c in line.strip("|").split("|")]
+        assert cells[0] == str(k) and cells[2] == ev["edge"] and cells[-1] == ("yes" if ev["accumulated"] else "no")
+        assert float(cells[6]) == pytest.approx(ev["grad_after"], rel=1e-5)
