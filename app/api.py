@@ -9,10 +9,10 @@ from app.language import ExpressionError
 from app.language.reference import reference
 from app.layout import LayoutUnavailable
 from app.render import MEDIA_TYPES as DRAWING_TYPES
-from app.step_table import MEDIA_TYPES as TABLE_TYPES
 from app.sandbox import Sandbox
 from app.schemas import ErrorResponse, Example, GraphRequest, GraphResponse, RenderRequest, ViewRequest, ViewResponse
 from app.service import drawing, graph_json, view_json
+from app.step_table import MEDIA_TYPES as TABLE_TYPES
 
 MEDIA_TYPES = {**DRAWING_TYPES, **TABLE_TYPES}
 

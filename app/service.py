@@ -12,8 +12,8 @@ from app.layout import lay_out_view
 from app.render import render
 from app.response_cache import ResponseCache
 from app.sandbox import Sandbox
-from app.step_table import step_table_csv, step_table_markdown
 from app.schemas import GraphRequest, ProgramRequest, RenderRequest, ViewRequest
+from app.step_table import step_table_csv, step_table_markdown
 from app.view import build_view
 
 responses = ResponseCache()

@@ -30,8 +30,9 @@ def short(value: Any) -> str:
 
 
 def rows(graph: dict[str, Any]) -> list[tuple[str, ...]]:
-    names = {n["id"]: n["label"] or n["op"] or n["id"] for n in graph["nodes"]}
-    out = []
+    """One tuple of cells per backward event."""
+    names: dict[str, str] = {n["id"]: n["label"] or n["op"] or n["id"] for n in graph["nodes"]}
+    out: list[tuple[str, ...]] = []
     for k, step in enumerate(graph["backward_steps"], 1):
         for ev in step["events"]:
             out.append((str(k), names[step["node"]], ev["edge"], names[ev["to"]], short(ev["contribution"]),

@@ -350,7 +350,8 @@ def test_step_table_has_a_row_per_backward_event(client, fmt):
     graph = client.post("/api/graph", json={"source": source}).json()
     events = [(k, ev) for k, step in enumerate(graph["backward_steps"], 1) for ev in step["events"]]
     table = client.post("/api/render", json={"source": source, "format": fmt})
-    assert table.status_code == 200 and table.headers["content-type"].startswith(f"text/{'csv' if fmt == 'csv' else 'markdown'}")
+    kind = "csv" if fmt == "csv" else "markdown"
+    assert table.status_code == 200 and table.headers["content-type"].startswith(f"text/{kind}")
     lines = table.text.strip().split("\n")
     body = lines[1:] if fmt == "csv" else lines[2:]
     assert len(body) == len(events)
