@@ -5,15 +5,23 @@ Prints medians (ms) for each gallery example (first request: evaluation and a co
 same request repeated: served from the response cache; the same structure with changed numbers:
 a new evaluation with the cached layout), for generated graphs of ~100, ~1,000 and ~5,000 nodes, and the
 share of evaluation, layout and JSON serialization measured in-process on the same inputs.
+
+Then the side by side with micrograd's own render path (what its users run: the program with micrograd
+0.1.0, then `draw_dot` from its trace_graph notebook and Graphviz to SVG) against our /api/graph with
+the layout of what the page shows, on the same micrograd-style programs with new numbers each request,
+and the evaluation + record time of the 1,000-node MLP program (`build_graph`, in-process).
+Run only that part: .venv/bin/python bench/api.py --micrograd
 """
 
 import argparse
+import os
 import statistics
 import sys
 import time
 from pathlib import Path
 
 import httpx
+from graphviz import Digraph
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -22,6 +30,7 @@ from app.graph import GraphOptions, build_graph  # noqa: E402
 from app.layout import LayoutUnavailable, layout_graph, layout_structure  # noqa: E402
 from app.service import to_json  # noqa: E402
 from bench.server import running_server  # noqa: E402
+from tests.micrograd_programs import MLP_3_16_16_1, execute_with_micrograd, micrograd_node_count, mlp_program  # noqa: E402
 
 
 def generated(nodes: int) -> str:
@@ -67,23 +76,111 @@ def stages(source: str, repeat: int) -> tuple[float, float, float, int]:
     return median_ms(evaluation), median_ms(layout), median_ms(serialization), len(graph["nodes"])
 
 
+# ---- side by side with micrograd ---------------------------------------------------------------------
+
+def trace(root):
+    """micrograd's trace_graph.ipynb, as published."""
+    nodes, edges = set(), set()
+
+    def build(v):
+        if v not in nodes:
+            nodes.add(v)
+            for child in v._prev:
+                edges.add((child, v))
+                build(child)
+    build(root)
+    return nodes, edges
+
+
+def draw_dot(root, format="svg", rankdir="LR"):
+    """micrograd's trace_graph.ipynb, as published: a record node per value and a node per op."""
+    assert rankdir in ["LR", "TB"]
+    nodes, edges = trace(root)
+    dot = Digraph(format=format, graph_attr={"rankdir": rankdir})
+    for n in nodes:
+        dot.node(name=str(id(n)), label="{ data %.4f | grad %.4f }" % (n.data, n.grad), shape="record")
+        if n._op:
+            dot.node(name=str(id(n)) + n._op, label=n._op)
+            dot.edge(str(id(n)) + n._op, str(id(n)))
+    for n1, n2 in edges:
+        dot.edge(str(id(n1)), str(id(n2)) + n2._op)
+    return dot
+
+
+def micrograd_diamond(k: int) -> str:
+    return (f"from micrograd.engine import Value\na = Value(2.{k})\nb = Value(3.{k})\nc = Value(4.{k})\n"
+            f"L = (a*b + c) * (a - c)\nL.backward()\n")
+
+
+THREE_INPUTS = [[2.0, 3.0, -1.0], [3.0, -1.0, 0.5], [0.5, 1.0, 1.0], [1.0, 1.0, -1.0]]
+SIDE_BY_SIDE = [  # (name, program with new numbers for request k)
+    ("diamond", micrograd_diamond),
+    ("mlp 2-4-4-1", lambda k: mlp_program(2, [4, 4, 1], [[2.0, 3.0]], [1.0], seed=k)),
+    ("mlp 3-16-16-1", lambda k: mlp_program(3, [16, 16, 1], THREE_INPUTS[:1], [1.0], seed=k)),
+    ("mlp 3-16-16-1 x4", lambda k: mlp_program(3, [16, 16, 1], THREE_INPUTS, [1.0, -1.0, -1.0, 1.0], seed=k)),
+]
+
+
+def micrograd_render(source: str) -> tuple[float, int]:
+    """Seconds to run the program with micrograd and draw its graph as SVG, and the graph's node count."""
+    start = time.perf_counter()
+    root = execute_with_micrograd(source).root
+    draw_dot(root).pipe(format="svg")
+    return time.perf_counter() - start, micrograd_node_count(root)
+
+
+def side_by_side(client: httpx.Client, repeat: int) -> None:
+    print(f"\nload average at the start: {os.getloadavg()[0]:.1f}")
+    print(f"{'micrograd program':<20}{'nodes':>6}{'theirs':>7}{'ours ms':>10}{'micrograd ms':>14}{'ratio':>8}"
+          "   (ours: POST /api/graph with layout; micrograd: run + draw_dot + dot -Tsvg)")
+    sys.setrecursionlimit(10_000)  # micrograd's trace and backward recurse along the graph
+    for name, program in SIDE_BY_SIDE:
+        n = max(3, repeat // 10) if "16" in name else repeat
+        timed_post(client, program(0))  # warm up our code paths for this size (micrograd keeps no state)
+        ours, theirs = [], []
+        for k in range(1, n + 1):
+            elapsed, graph = timed_post(client, program(k))
+            ours.append(elapsed)
+            elapsed, their_nodes = micrograd_render(program(k))
+            theirs.append(elapsed)
+        note = f"  layout: {graph['layout_reason']}" if graph.get("layout") is None else ""
+        print(f"{name:<20}{len(graph['nodes']):>6}{their_nodes:>7}{median_ms(ours):>10.1f}{median_ms(theirs):>14.1f}"
+              f"{median_ms(ours) / median_ms(theirs):>8.2f}{note}")
+    evaluation = []
+    for k in range(repeat):
+        source = MLP_3_16_16_1.replace("random.seed(1337)", f"random.seed({k})")
+        start = time.perf_counter()
+        graph = build_graph(source, None, GraphOptions())
+        evaluation.append(time.perf_counter() - start)
+    print(f"evaluation + record of the 3-16-16-1 MLP program ({len(graph['nodes'])} nodes, build_graph): "
+          f"median {median_ms(evaluation):.1f} ms, min {min(evaluation) * 1000:.1f} ms")
+    print(f"load average at the end: {os.getloadavg()[0]:.1f}")
+
+
+def gallery(client: httpx.Client, repeat: int) -> None:
+    cases = ([(e.id, e.source) for e in EXAMPLES] + [(f"generated-{n}", generated(n)) for n in (100, 1000, 5000)]
+             + [("mlp-3-16-16-1", MLP_3_16_16_1)])
+    print(f"{'graph':<20}{'nodes':>6}{'first':>9}{'cached':>9}{'nudged':>9}   in-process: eval / layout(cold) / json")
+    for name, source in cases:
+        n = max(3, repeat // 10) if name.startswith(("generated", "mlp")) else repeat
+        first, graph = timed_post(client, source)
+        warm = [timed_post(client, source)[0] for _ in range(n)]
+        nudges = [timed_post(client, nudged(source, k))[0] for k in range(n)]
+        ev, lay, ser = stages(source, max(3, n // 3))[:3]
+        note = f"  layout: {graph['layout_reason']}" if graph["layout"] is None else ""
+        print(f"{name:<20}{len(graph['nodes']):>6}{first * 1000:>9.1f}{median_ms(warm):>9.1f}"
+              f"{median_ms(nudges):>9.1f}   {ev:7.1f} / {lay:7.1f} / {ser:6.1f} ms{note}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--micrograd", action="store_true", help="only the side by side with micrograd")
     args = parser.parse_args()
-    cases = [(e.id, e.source) for e in EXAMPLES] + [(f"generated-{n}", generated(n)) for n in (100, 1000, 5000)]
     with running_server() as (base, _), httpx.Client(base_url=base, timeout=60) as client:
-        print(f"{'graph':<20}{'nodes':>6}{'first':>9}{'cached':>9}{'nudged':>9}   in-process: eval / layout(cold) / json")
-        for name, source in cases:
-            big = name.startswith("generated")
-            repeat = max(3, args.repeat // 10) if big else args.repeat
-            first, graph = timed_post(client, source)
-            warm = [timed_post(client, source)[0] for _ in range(repeat)]
-            nudges = [timed_post(client, nudged(source, k))[0] for k in range(repeat)]
-            ev, lay, ser = stages(source, max(3, repeat // 3))[:3]
-            note = f"  layout: {graph['layout_reason']}" if graph["layout"] is None else ""
-            print(f"{name:<20}{len(graph['nodes']):>6}{first * 1000:>9.1f}{median_ms(warm):>9.1f}"
-                  f"{median_ms(nudges):>9.1f}   {ev:7.1f} / {lay:7.1f} / {ser:6.1f} ms{note}")
+        if not args.micrograd:
+            gallery(client, args.repeat)
+        side_by_side(client, args.repeat)
 
 
 if __name__ == "__main__":
