@@ -89,7 +89,7 @@ class ViewDrawing:
                 self.fill(frame, g)
 
     def node_box(self, dot: graphviz.Digraph, node: dict[str, Any]) -> None:
-        title = node["label"] or node["op"] or "const"
+        title = node["label"] or node["op"] or node["kind"]
         if node["label"] and node["op"]:
             title = f"{node['label']} = {node['op']}"
         shape = f"  shape {tuple(node['shape'])}" if node["shape"] else ""

@@ -72,6 +72,10 @@ class ViewBuilder:
         for n, node_chain in self.node_chain.items():
             if n not in self.folded_into:
                 self.has_boxes.update(node_chain)
+        self.computing: set[str] = set()  # groups holding an op node
+        for n in nodes:
+            if n["kind"] == "op":
+                self.computing.update(self.node_chain[n["id"]])
         self.child_groups: dict[str | None, list[str]] = {None: [], **{g: [] for g in self.groups}}
         for g in self.groups:
             if g in self.has_boxes:
@@ -110,16 +114,24 @@ class ViewBuilder:
         return {g: sorted(out, key=self.order.__getitem__) for g, out in outputs.items()}
 
     def opening(self) -> set[str]:
-        """Breadth-first over groups, outermost first: open each one that keeps the view small."""
+        """Breadth-first over groups, outermost first: open each one that keeps the view small.
+
+        Calls that only make leaves (a network's weights) come after every call that computes, so a
+        program's forward pass opens before the calls that made its parameters.
+        """
         boxes = self.own_boxes[None]
         opened: set[str] = set()
-        queue = deque(self.child_groups[None])
-        while queue:
-            g = queue.popleft()
-            if boxes - 1 + self.own_boxes[g] <= OPENING_VIEW_MAX_BOXES:
-                boxes += self.own_boxes[g] - 1
-                opened.add(g)
-                queue.extend(self.child_groups[g])
+        later: list[str] = []
+        for first_pass in (True, False):
+            queue = deque(self.child_groups[None] if first_pass else later)
+            while queue:
+                g = queue.popleft()
+                if first_pass and g not in self.computing:
+                    later.append(g)
+                elif boxes - 1 + self.own_boxes[g] <= OPENING_VIEW_MAX_BOXES:
+                    boxes += self.own_boxes[g] - 1
+                    opened.add(g)
+                    queue.extend(self.child_groups[g])
         return opened
 
     def visible_open(self, requested: set[str]) -> set[str]:

@@ -85,17 +85,25 @@ class Tape:
                 "groups": self.groups, "output": []}
 
 
-def mlp(sizes: list[int], inputs: int = 2, const_bias: bool = False, weights_statement: bool = False) -> dict:
+def mlp(sizes: list[int], inputs: int = 2, const_bias: bool = False, weights_statement: bool = False,
+        weights_in_calls: bool = False) -> dict:
     """The lead's example, generalized: layers of tanh neurons, then L = sum of the outputs.
 
-    With `weights_statement`, the weights are made by one statement (`W = [[Value(...) ...]]`), a group.
+    With `weights_statement`, the weights are made by one statement (`W = [[Value(...) ...]]`), a group;
+    with `weights_in_calls`, each layer's weights by a call `init(n_in, n_out)`.
     """
     tape = Tape()
     xs = [tape.leaf(0.5 - 0.25 * i) for i in range(inputs)]
 
     def make_weights():
-        return [[[tape.leaf(0.1 * ((i + j + k) % 7) - 0.3) for k in range(n_in)] for j in range(n_out)]
-                for i, (n_in, n_out) in enumerate(zip([inputs, *sizes], sizes, strict=False))]
+        shapes = zip([inputs, *sizes], sizes, strict=False)
+        return [make_layer(i, n_in, n_out) for i, (n_in, n_out) in enumerate(shapes)]
+
+    def make_layer(i, n_in, n_out):
+        if weights_in_calls:
+            with tape.call("init"):
+                return [[tape.leaf(0.1 * ((i + j + k) % 7) - 0.3) for k in range(n_in)] for j in range(n_out)]
+        return [[tape.leaf(0.1 * ((i + j + k) % 7) - 0.3) for k in range(n_in)] for j in range(n_out)]
     if weights_statement:
         with tape.call("W", "statement"):
             weights = make_weights()

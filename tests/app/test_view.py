@@ -144,6 +144,18 @@ def test_the_opening_view_opens_outermost_first_while_it_stays_small(sizes):
     assert build_view(graph, opened) == view
 
 
+def test_calls_that_only_make_leaves_open_after_the_calls_that_compute():
+    graph = mlp([8, 8, 1], inputs=3, weights_in_calls=True)
+    view = build_view(graph, None)
+    label = {g["id"]: g["label"] for g in graph["groups"]}
+    opened = {label[g] for g in view["open"]}
+    closed = {label[b["id"]] for b in view["boxes"] if b["kind"] == "group"}
+    assert "layer" in opened and "init" in closed and "layer" not in closed
+    assert len(view["boxes"]) <= OPENING_VIEW_MAX_BOXES
+    small = mlp([2], weights_in_calls=True)  # room for everything: the init calls open too
+    assert build_view(small, None)["open"] == sorted(all_groups(small), key=lambda g: int(g[1:]))
+
+
 def test_a_crowded_top_level_opens_no_group():
     graph = mlp([20, 1], inputs=3)  # 101 weights made at the top level: each is a box
     view = build_view(graph, None)
