@@ -30,7 +30,8 @@ from app.graph import GraphOptions, build_graph  # noqa: E402
 from app.layout import LayoutUnavailable, layout_graph, layout_structure  # noqa: E402
 from app.service import to_json  # noqa: E402
 from bench.server import running_server  # noqa: E402
-from tests.micrograd_programs import MLP_3_16_16_1, execute_with_micrograd, micrograd_node_count, mlp_program  # noqa: E402
+from tests.micrograd_programs import MLP_3_16_16_1, mlp_program  # noqa: E402
+from tests.oracles import execute_with_micrograd, micrograd_node_count  # noqa: E402
 
 
 def generated(nodes: int) -> str:
@@ -93,12 +94,13 @@ def trace(root):
 
 
 def draw_dot(root, format="svg", rankdir="LR"):
-    """micrograd's trace_graph.ipynb, as published: a record node per value and a node per op."""
+    """micrograd's trace_graph.ipynb, as published (its %-format spelled as an f-string): a record node per
+    value and a node per op."""
     assert rankdir in ["LR", "TB"]
     nodes, edges = trace(root)
     dot = Digraph(format=format, graph_attr={"rankdir": rankdir})
     for n in nodes:
-        dot.node(name=str(id(n)), label="{ data %.4f | grad %.4f }" % (n.data, n.grad), shape="record")
+        dot.node(name=str(id(n)), label=f"{{ data {n.data:.4f} | grad {n.grad:.4f} }}", shape="record")
         if n._op:
             dot.node(name=str(id(n)) + n._op, label=n._op)
             dot.edge(str(id(n)) + n._op, str(id(n)))

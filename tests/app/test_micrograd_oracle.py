@@ -10,10 +10,27 @@ import random
 import pytest
 from micrograd import nn
 
-from tests.micrograd_programs import (LECTURE_MLP_TANH, LECTURE_NEURON_EXP, LECTURE_NEURON_TANH, MLP_3_16_16_1,
-                                      MLP_FUNCTIONS, MLP_LOOPS, NEURON_FUNCTION, NEURON_LOOP, TEST_MORE_OPS,
-                                      TEST_SANITY_CHECK, close, differences, execute_with_micrograd, micrograd_node_count,
-                                      run_through_api, run_with_micrograd, run_with_torch)
+from tests.micrograd_programs import (
+    LECTURE_MLP_TANH,
+    LECTURE_NEURON_EXP,
+    LECTURE_NEURON_TANH,
+    MLP_3_16_16_1,
+    MLP_FUNCTIONS,
+    MLP_LOOPS,
+    NEURON_FUNCTION,
+    NEURON_LOOP,
+    TEST_MORE_OPS,
+    TEST_SANITY_CHECK,
+)
+from tests.oracles import (
+    close,
+    differences,
+    execute_with_micrograd,
+    micrograd_node_count,
+    run_through_api,
+    run_with_micrograd,
+    run_with_torch,
+)
 
 MICROGRAD_PROGRAMS = {
     "neuron-function": NEURON_FUNCTION,
@@ -72,13 +89,13 @@ def test_function_style_mlp_is_micrograds_own_mlp():
     X = [[2.0, 3.0], [3.0, -1.0], [0.5, 1.0], [-1.0, -2.0]]
     ys = [1.0, -1.0, -1.0, 1.0]
     scores = [model(x) for x in X]
-    losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(ys, scores)]
-    total_loss = sum(losses) * (1.0 / len(losses)) + 1e-4 * sum((p * p for p in model.parameters()))
+    losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(ys, scores, strict=True)]
+    total_loss = sum(losses) * (1.0 / len(losses)) + 1e-4 * sum(p * p for p in model.parameters())
     total_loss.backward()
     assert [p.data for p in model.parameters()] == [v.data for v in run.made]
     assert total_loss.data == run.root.data
     # micrograd orders its backward by a set of Values (by memory address): sums may differ in the last bit
-    assert all(close(p.grad, v.grad) for p, v in zip(model.parameters(), run.made))
+    assert all(close(p.grad, v.grad) for p, v in zip(model.parameters(), run.made, strict=True))
 
 
 def test_the_oracles_agree_where_both_apply():

@@ -13,7 +13,8 @@ measured by bench/bombs.py.
 import pytest
 
 from app.limits import MAX_OUTPUT_LINE_CHARS, MAX_OUTPUT_LINES, MAX_STEPS
-from tests.micrograd_programs import IMPORT_VALUE, NEURON_FUNCTION
+from tests.micrograd_programs import NEURON_FUNCTION
+from tests.oracles import IMPORT_VALUE
 
 # Programs that make a Value are micrograd-style: lists and numbers in them stay plain Python ones.
 MICROGRAD = f"{IMPORT_VALUE}\nw = Value(1.0)\n"
@@ -32,7 +33,8 @@ BOMBS: list[tuple[str, str]] = [
     ("enumerate of a huge range", MICROGRAD + "for k, i in enumerate(range(10**9)):\n    x = 0\n"),
     ("recursion", "def f(n):\n    return f(n + 1)\n\ny = f(0)\n"),
     ("mutual recursion", "def f(n):\n    return g(n)\n\ndef g(n):\n    return f(n)\n\ny = f(0)\n"),
-    ("exponential calls at shallow depth", "def f(n):\n    if n == 0:\n        return 1\n    return f(n - 1) + f(n - 1)\n\n"
+    ("exponential calls at shallow depth", "def f(n):\n    if n == 0:\n        return 1\n"
+                                           "    return f(n - 1) + f(n - 1)\n\n"
                                            "y = f(40)\n"),
     ("list append loop", MICROGRAD + "xs = []\nfor i in range(10**9):\n    xs.append(i)\n"),
     ("list comprehension over a huge range", MICROGRAD + "xs = [i for i in range(10**9)]\n"),

@@ -13,10 +13,11 @@ import math
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from tests.micrograd_programs import IMPORT_VALUE, Run, differences, run_through_api, run_with_micrograd
+from tests.oracles import IMPORT_VALUE, Run, differences, run_through_api, run_with_micrograd
 
 LEAF_DATA = st.integers(-24, 24).map(lambda k: k / 8)  # exact binary fractions, zero and the relu kink included
 CONSTANTS = st.sampled_from(["0.5", "1.5", "2.0", "-1.0", "3", "0.25", "-0.75"])
+AUGMENTED = st.sampled_from(["+=", "-=", "*="])
 LARGEST = 1e100
 
 
@@ -62,7 +63,7 @@ def programs(draw) -> str:
     lines.append(f"acc = {draw(st.sampled_from(['Value(0.5)', 'xs[0]', 'xs[-1] * 2']))}")
     for _ in range(draw(st.integers(1, 4))):
         lines += draw(st.sampled_from([
-            ["for i in range(len(xs) - 1):", f"    acc {draw(st.sampled_from(['+=', '-=', '*=']))} f(xs[i], xs[i + 1])"],
+            ["for i in range(len(xs) - 1):", f"    acc {draw(AUGMENTED)} f(xs[i], xs[i + 1])"],
             ["acc = sum((f(x, y) for x, y in zip(xs, xs[1:])), acc)"],
             ["ys = [f(x, acc) for x in xs]", "acc += sum(ys)"],
             ["for k, x in enumerate(xs):", "    if k > 0:", "        acc = f(acc, x)"],
