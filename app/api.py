@@ -54,7 +54,7 @@ def graph(body: GraphRequest, sandbox: SandboxDep) -> Response:
 @router.post("/view", response_model=None, responses={200: {"model": ViewResponse}, **ERRORS})
 def view(body: ViewRequest, sandbox: SandboxDep) -> Response:
     """Another view of a program's graph (other function calls open), laid out; the program is not run
-    again when the same source, root, mode, max_paths and gradcheck were just asked for."""
+    again when a graph request with the same fields was just answered."""
     return Response(view_json(sandbox, body), media_type="application/json")
 
 

@@ -59,8 +59,8 @@ class GraphRequest(ProgramRequest):
 
 
 class ViewRequest(ProgramRequest):
-    """Another view of a program just asked for: send the same source, root, mode, max_paths and
-    gradcheck as the graph request, so the evaluated graph is taken from the cache."""
+    """Another view of a program just asked for: send the graph request's fields (all but `layout`),
+    so the evaluated graph is taken from the cache instead of running the program again."""
 
     open: OpenGroups = None
 
