@@ -1,5 +1,7 @@
 // Talking to the API: the only module that knows its URLs and its error shape.
 
+import { embeddedFetch } from "./embedded.js"; // a notebook's offline copy answers without a server
+
 /** An API error: {kind, message, line, col, end_col} as the server sends it, plus the HTTP status. */
 export class ApiError extends Error {
   constructor({ kind, message, line = null, col = null, end_col = null }, status) {
@@ -15,7 +17,7 @@ export class ApiError extends Error {
 async function request(method, url, body) {
   let response;
   try {
-    response = await fetch(url, {
+    response = await (embeddedFetch ?? fetch)(url, {
       method,
       headers: body === undefined ? {} : { "Content-Type": "application/json" },
       body: body === undefined ? undefined : JSON.stringify(body),

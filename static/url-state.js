@@ -25,6 +25,7 @@ export function buildQuery({ src, mode, step, dir }) {
 
 /** Replace (not push) the address, so stepping does not flood the back button. */
 export function writeUrlState(state) {
+  if (window.location.protocol === "about:") return; // in a notebook (iframe srcdoc): the page has no address to write
   const query = buildQuery(state);
   if (window.location.search !== query) history.replaceState(null, "", `${window.location.pathname}${query}`);
 }
