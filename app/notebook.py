@@ -8,7 +8,8 @@ The output is the whole page (graph, player, inspector, bug modes) in an iframe'
 app/offline_page.py: styles and modules inlined, and every answer the page asks the API for
 computed here up front and embedded: the graph record in each bug mode, the views of its groups
 with their layouts, the gradient check. It fetches nothing, so it works offline and in a notebook
-opened later, in Jupyter, JupyterLab and VS Code. Editing the program, another call of a training
+opened later. It is plain HTML output (an iframe, as folium's maps are), which Jupyter, JupyterLab
+and VS Code display; the tests open it in Chromium. Editing the program, another call of a training
 loop, and views beyond the embedded ones need the server (`python -m app serve`); the page says so.
 
 A Tensor has no program text: an adapter presents its graph to GraphWriter as an evaluated program

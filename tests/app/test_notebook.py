@@ -2,6 +2,7 @@
 the API answers; the bundle of the page's modules; and the package as a notebook user installs it
 (a wheel in a fresh virtual environment, used from another folder)."""
 
+import ast
 import html
 import json
 import os
@@ -144,6 +145,15 @@ def test_show_leaves_the_tensors_gradients_as_they_were():
     fresh = diamond_tensors()
     show(fresh)
     assert all(t.grad is None for t in topological_order(fresh))
+
+
+def test_the_engine_imports_nothing_of_the_app_or_the_page():
+    """show() lives in app/notebook.py: the engine stays a library of its own."""
+    for file in (ROOT / "engine").rglob("*.py"):
+        tree = ast.parse(file.read_text())
+        imported = [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+        imported += [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.level == 0]
+        assert not [m for m in imported if m.split(".")[0] in ("app", "tests", "bench")], file
 
 
 def test_show_takes_a_tensor_or_a_program():
