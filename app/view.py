@@ -180,15 +180,18 @@ class ViewBuilder:
                 "members": self.members[g]}
 
     def view_edges(self, box_of: dict[str, str]) -> list[dict[str, Any]]:
-        """One edge per (source box, target box), carrying the sum of what its edges carried."""
-        bundles: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        """One edge per (source box, target box) where a closed call is involved, carrying the sum of
+        what its edges carried; between two nodes every edge stays its own, so x * x keeps two."""
+        bundles: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
         for e in self.graph["edges"]:
-            pair = (box_of[e["source"]], box_of[e["target"]])
-            if pair[0] != pair[1]:
-                bundles.setdefault(pair, []).append(e)
+            source, target = box_of[e["source"]], box_of[e["target"]]
+            if source == target:
+                continue
+            between_nodes = source == e["source"] and target == e["target"]
+            bundles.setdefault((source, target, e["id"] if between_nodes else ""), []).append(e)
         return [{"id": f"v{i}", "source": source, "target": target, "edges": [e["id"] for e in edges],
                  "contribution": sum_contributions([e["contribution"] for e in edges])}
-                for i, ((source, target), edges) in enumerate(bundles.items())]
+                for i, ((source, target, _), edges) in enumerate(bundles.items())]
 
     def view_steps(self, box_of: dict[str, str]) -> list[dict[str, Any]]:
         """Runs of consecutive backward steps in one box fire as one view step."""
