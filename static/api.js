@@ -46,9 +46,19 @@ export function fetchExamples() {
 }
 
 /**
- * The graph for `source`, with every value, gradient and backward event.
- * @param {{source: string, mode?: string, root?: string|null, gradcheck?: boolean, maxPaths?: number}} options
+ * The graph for `source`, with every value, gradient and backward event, and the view to show.
+ * `open`: the groups to show open (ids), or null for the view the server chooses.
+ * @param {{source: string, mode?: string, root?: string|null, gradcheck?: boolean, maxPaths?: number, open?: string[]|null}} options
  */
-export function fetchGraph({ source, mode = "correct", root = null, gradcheck = false, maxPaths = 16 }) {
-  return request("POST", "/api/graph", { source, root, mode, max_paths: maxPaths, gradcheck, layout: true });
+export function fetchGraph({ source, mode = "correct", root = null, gradcheck = false, maxPaths = 16, open = null }) {
+  return request("POST", "/api/graph", { source, root, mode, max_paths: maxPaths, gradcheck, layout: true, open });
+}
+
+/**
+ * Another view of the same program: {view, layout, layout_reason} with the groups `open` open.
+ * Sent with the same options as the graph request, the server takes the graph from its cache.
+ * @param {{source: string, mode?: string, root?: string|null, gradcheck?: boolean, maxPaths?: number, open: string[]|null}} options
+ */
+export function fetchView({ source, mode = "correct", root = null, gradcheck = false, maxPaths = 16, open }) {
+  return request("POST", "/api/view", { source, root, mode, max_paths: maxPaths, gradcheck, open });
 }

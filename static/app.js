@@ -1,21 +1,27 @@
 // Wiring: the page's state, and which module hears about what. Each module does one job.
 
-import { fetchExamples, fetchGraph } from "./api.js";
+import { fetchExamples, fetchGraph, fetchView } from "./api.js";
 import { Controls } from "./controls.js";
 import { Editor } from "./editor.js";
 import { download, copyText, pngBlob, svgMarkup } from "./export.js";
+import { FindBox } from "./find.js";
 import { Flow, backwardMoves, forwardMoves } from "./flow.js";
 import { GraphView } from "./graph-view.js";
 import { Inspector } from "./inspector.js";
+import { groupChain } from "./names.js";
 import { caption } from "./narrate.js";
 import { Player } from "./player.js";
 import { isPresenting, setPresenter, watchFullscreen } from "./presenter.js";
-import { buildModel, stateAt, stepCount } from "./steps.js";
+import { buildModel, stateAt, stepCount, underlyingAt, viewSteps, withView } from "./steps.js";
 import { initTheme, toggleTheme } from "./theme.js";
 import { permalink, readUrlState, writeUrlState } from "./url-state.js";
+import { stepCovering } from "./view-model.js";
 
 const FALLBACK_SOURCE = "a = 2\nb = 3\nc = 4\nL = (a*b + c) * (a - c)";
-const PRESENTER_MIN_TEXT_PX = 26; // at least 24 px on screen, with a margin for rounding
+// presenting, at least 24 px on a 1080-pixel-high screen (with a margin for rounding), and as
+// much of the picture's height on a smaller one: a projector scales the picture to the wall
+const PRESENTER_MIN_TEXT_PX = 26;
+const PRESENTER_SCREEN_PX = 1080;
 const READABLE_TEXT_PX = 9; // a graph opens no smaller than this (the "fit" button goes below)
 const URL_WRITE_DELAY_MS = 150;
 const MODE_WORDS = {
@@ -37,9 +43,11 @@ const state = {
   signature: null,
   request: 0,
   selected: null,
+  // the groups to show open (ids), as the user left them; null: the view the server chooses
+  open: null,
   // "readable": all of the graph, or a readable part around the firing node; "whole": all of it
   // however small ("fit"); both follow the window's size. "user": panned or zoomed by hand.
-  view: "readable",
+  fitMode: "readable",
   graphs: 0,
 };
 
@@ -47,6 +55,7 @@ const view = new GraphView($("graph"));
 const flow = new Flow(view);
 const player = new Player();
 const inspector = new Inspector($("inspector"), { onClose: () => select(null) });
+const finder = new FindBox($("find"), $("find-status"), { onFind: goToNode });
 const editor = new Editor(document.querySelector(".editor"), {
   onRun: () => run({ step: "edit" }),
   onEdit: () => {
@@ -93,6 +102,7 @@ const controls = new Controls({
   downloadPng: async () => state.model && download(await view.withEverythingDrawn(() => pngBlob(view)), "chainrule-graph.png"),
   downloadJson: () => state.model && download(new Blob([JSON.stringify(state.model.graph, null, 2)], { type: "application/json" }), "chainrule-graph.json"),
   help: toggleHelp,
+  find: () => finder.focus(),
   run: () => editor.runNow(),
   escape: () => {
     if (document.querySelector("dialog[open]")) return; // the dialog closes itself
@@ -107,11 +117,12 @@ player.addEventListener("state", (e) => {
   $("speed").value = String(e.detail.speed);
 });
 view.addEventListener("select", (e) => select(e.detail.id));
+view.addEventListener("toggle", (e) => toggleGroup(e.detail.id));
 view.addEventListener("userview", () => {
-  state.view = "user";
+  state.fitMode = "user";
 });
 new ResizeObserver(() => {
-  if (state.view !== "user" && state.model) fit(state.view);
+  if (state.fitMode !== "user" && state.model) fit(state.fitMode);
 }).observe($("graph"));
 watchFullscreen(() => setPresenter(false, afterPresenter));
 initTheme(showTheme);
@@ -122,6 +133,7 @@ async function start() {
   const fromUrl = readUrlState();
   state.mode = fromUrl.mode;
   state.direction = fromUrl.dir;
+  state.open = fromUrl.open;
   controls.showMode(state.mode);
   controls.showDirection(state.direction);
   const examples = fetchExamples().catch(() => []);
@@ -147,11 +159,17 @@ async function run({ step = 0, gradcheckSummary = false } = {}) {
   const source = editor.value;
   const wasAtEnd = player.n > 0 && player.k === player.n;
   const previousK = player.k;
+  const previousGroups = state.model ? groupsSignature(state.model.graph) : null;
   body.dataset.ready = "false";
   body.dataset.state = "loading";
   let graph;
   try {
-    graph = await fetchGraph({ source, mode: state.mode, gradcheck: state.gradcheck });
+    graph = await fetchGraph({ source, mode: state.mode, gradcheck: state.gradcheck, open: state.open });
+    // an edit that changed the program's calls: the groups left open were other groups
+    if (step === "edit" && state.open !== null && groupsSignature(graph) !== previousGroups) {
+      state.open = null;
+      graph = { ...graph, ...(await fetchView({ source, mode: state.mode, gradcheck: state.gradcheck, open: null })) };
+    }
   } catch (error) {
     if (request === state.request) showError(error);
     return;
@@ -163,27 +181,47 @@ async function run({ step = 0, gradcheckSummary = false } = {}) {
   else if (step === "keep") k = previousK;
   else if (step === "edit" && wasAtEnd) k = Infinity;
   showGraph(graph, source, k);
+  if (!(await collapseToFit(request))) return;
+  markReady();
   if (gradcheckSummary && graph.gradcheck && !state.selected) inspector.showGradcheck(state.model);
 }
 
 function showGraph(graph, source, k) {
-  flow.cancel();
   const model = buildModel(graph, source);
   const signature = graphSignature(graph);
   const sameGraph = signature === state.signature;
-  state.model = model;
   state.signature = signature;
-  view.build(model);
   hideError();
+  draw(model, k, { refit: !sameGraph, keepSelection: sameGraph });
+  showDiagnostics(model);
+  showBugBanner(graph);
+  showOutput(graph.output ?? []);
+  showExampleFor(source);
+}
+
+/**
+ * Draw a model (a new graph, or another view of the same one) at view step k. refit: fit it to
+ * the window as a new graph; else keep the user's pan and zoom, with `anchor` (a box id and its
+ * screen point) staying where it was on screen.
+ */
+function draw(model, k, { refit, keepSelection = true, anchor = null }) {
+  flow.cancel();
+  state.model = model;
+  finder.setGraph(model.graph);
+  view.build(model);
+  $("graph").dataset.open = [...model.view.open].join(",");
+  showLayoutMissing(model);
   const n = stepCount(model, state.direction);
   player.load(n, Math.min(k, n));
-  if (!sameGraph) fit("readable");
-  else if (state.view !== "user") fit(state.view);
-  if (state.selected && model.nodes.has(state.selected) && sameGraph) select(state.selected);
+  if (refit) fit("readable");
+  else if (state.fitMode !== "user") fit(state.fitMode, anchor?.id);
+  else if (anchor) keepOnScreen(anchor);
+  if (keepSelection && state.selected && view.boxes.has(state.selected)) select(state.selected);
   else select(null);
-  showDiagnostics(graph);
-  showBugBanner(graph);
-  showExampleFor(source);
+}
+
+/** A graph or view is on screen, final: tests wait for this. */
+function markReady() {
   state.graphs += 1;
   body.dataset.graphs = String(state.graphs);
   body.dataset.state = "ready";
@@ -191,8 +229,149 @@ function showGraph(graph, source, k) {
 }
 
 function graphSignature(graph) {
-  const layout = graph.layout ? `${graph.layout.width}x${graph.layout.height}` : "fallback";
-  return `${layout}|${graph.nodes.map((n) => `${n.id}:${n.op ?? n.kind}:${n.label ?? ""}`).join(",")}`;
+  const layout = graph.layout ? `${graph.layout.width}x${graph.layout.height}` : "none";
+  const open = graph.view ? graph.view.open.join(",") : "";
+  return `${layout}|${open}|${graph.nodes.map((n) => `${n.id}:${n.op ?? n.kind}:${n.label ?? ""}`).join(",")}`;
+}
+
+/** What a group id means: the same signature, the same open set shows the same view. */
+function groupsSignature(graph) {
+  return (graph.groups ?? []).map((g) => `${g.id}:${g.label}:${g.parent}`).join(",");
+}
+
+/** Open or close a group, keeping the place in the pass and the group where it was on screen. */
+function toggleGroup(id) {
+  if (!state.model) return;
+  const open = new Set(state.model.view.open);
+  if (open.has(id)) open.delete(id);
+  else open.add(id);
+  return showView(open, id);
+}
+
+/**
+ * Ask for the view with the groups `open` open and show it: at the view step that covers the
+ * same number of underlying steps (a collapsed group fires as one step), with `focusId` (a box
+ * or cluster) kept where it was on screen.
+ */
+async function showView(open, focusId = null) {
+  const request = ++state.request;
+  body.dataset.ready = "false";
+  const answer = await askView(open, request);
+  if (!answer) return false;
+  state.open = answer.view.open;
+  applyView(answer, { anchor: focusId ? screenPoint(focusId) : null });
+  markReady();
+  return true;
+}
+
+/**
+ * The view with the groups `open` open, or null: an error (shown unless `quiet`), or a newer
+ * request started.
+ */
+async function askView(open, request, { quiet = false } = {}) {
+  try {
+    const answer = await fetchView({ source: state.source, mode: state.mode, gradcheck: state.gradcheck, open: [...open].sort(byNumber) });
+    return request === state.request ? answer : null;
+  } catch (error) {
+    if (request === state.request && !quiet) showError(error);
+    return null;
+  }
+}
+
+/** Show another view of the model's graph, at the view step covering the same underlying steps. */
+function applyView(answer, { refit = false, anchor = null } = {}) {
+  const before = state.model;
+  const done = underlyingAt(before, state.direction, player.k);
+  const model = withView(before, answer);
+  state.signature = graphSignature(model.graph);
+  draw(model, stepCovering(viewSteps(model, state.direction), done), { refit, anchor });
+  showDiagnostics(model);
+}
+
+/**
+ * While the user has not chosen which groups to open, the view should fit the window whole with
+ * readable text (in presenter mode, text for the back row). If the server's opening view does not,
+ * close its deepest open groups, a level at a time, until it does or nothing is open. Resolves
+ * false if a newer request took over.
+ */
+async function collapseToFit(request) {
+  const model = state.model;
+  if (!mayCollapse()) return true;
+  const groups = model.view.groups;
+  const depth = (id) => {
+    let d = 0;
+    for (let g = groups.get(id)?.parent; g; g = groups.get(g)?.parent) d += 1;
+    return d;
+  };
+  let open = [...model.view.open];
+  let answer = null;
+  while (open.length && !fitsReadable(answer ? answer.layout : model.graph.layout)) {
+    const deepest = Math.max(...open.map(depth));
+    open = open.filter((id) => depth(id) < deepest);
+    // a refusal (an offline copy holds only some views) keeps the view shown
+    const smaller = await askView(open, request, { quiet: true });
+    if (request !== state.request) return false;
+    if (!smaller) break;
+    answer = smaller;
+  }
+  if (answer) applyView(answer, { refit: true });
+  return true;
+}
+
+/** Whether the view is the server's opening one, with groups open, and too large for the window. */
+function mayCollapse() {
+  const model = state.model;
+  return Boolean(model) && state.open === null && model.view.open.size > 0 && !fitsReadable(model.graph.layout);
+}
+
+/** Whether a layout would fit the graph pane whole with readable text (estimated from the drawn view's smallest text). */
+function fitsReadable(layout) {
+  if (!layout) return true;
+  const { width, height } = $("graph").getBoundingClientRect();
+  const margin = 48; // the fit's padding, and badges and labels outside the boxes
+  const scale = Math.min((width - margin) / layout.width, (height - margin) / layout.height);
+  return scale * view.minFont >= minTextPx("readable");
+}
+
+function byNumber(a, b) {
+  return Number(a.slice(1)) - Number(b.slice(1));
+}
+
+/** A box's (or cluster's) centre on screen, to keep it there across a redraw. */
+function screenPoint(id) {
+  const place = view.place(id);
+  if (!place) return null;
+  const { scale, tx, ty } = view.panZoom;
+  return { id, x: tx + place.x * scale, y: ty + place.y * scale };
+}
+
+function keepOnScreen(anchor) {
+  const place = view.place(anchor.id);
+  if (!place) return;
+  const { scale } = view.panZoom;
+  view.panZoom.set(scale, anchor.x - place.x * scale, anchor.y - place.y * scale);
+  view.reveal(anchor.id);
+}
+
+/** Find: open the groups holding node `id` (if closed), then centre and mark the box showing it. */
+async function goToNode(id) {
+  const model = state.model;
+  if (!model) return;
+  const closed = groupChain(model, id).filter((g) => !model.view.open.has(g));
+  if (closed.length && !(await showView(new Set([...model.view.open, ...closed])))) return;
+  const box = state.model.view.boxOf.get(id) ?? id;
+  centreOn(box);
+  view.mark(box);
+}
+
+/** Centre a box, zoomed in to readable text if the drawing is smaller than that. */
+function centreOn(id) {
+  const place = view.place(id);
+  if (!place) return;
+  const { width, height } = view.svg.getBoundingClientRect();
+  const scale = Math.max(view.panZoom.scale, minTextPx("readable") / view.minFont);
+  view.panZoom.set(scale, width / 2 - place.x * scale, height / 2 - place.y * scale);
+  state.fitMode = "user";
 }
 
 function showStep({ k, n, from }) {
@@ -205,7 +384,7 @@ function showStep({ k, n, from }) {
   $("caption").textContent = caption(model, state.direction, k);
   if (from !== null && k === from + 1) {
     const duration = player.playing ? Math.min(900, player.interval * 0.7) : 700;
-    const moves = state.direction === "backward" ? backwardMoves(model.graph.backward_steps[k - 1]) : forwardMoves(model, st.active);
+    const moves = state.direction === "backward" ? backwardMoves(model, st) : forwardMoves(model, st);
     flow.play(moves, state.direction, duration);
   } else {
     flow.cancel();
@@ -234,27 +413,38 @@ function select(id) {
  * READABLE_TEXT_PX (in presenter mode, never smaller than PRESENTER_MIN_TEXT_PX at all): a
  * thousand-node graph then opens on a readable part, centred on the firing node or the root.
  */
-function fit(how = "readable") {
+function fit(how = "readable", focusId = null) {
   if (!state.model) return;
-  const presenting = isPresenting();
-  const minText = presenting ? PRESENTER_MIN_TEXT_PX : how === "whole" ? 0 : READABLE_TEXT_PX;
-  const focusId = stateAt(state.model, state.direction, player.k).active ?? state.model.root;
+  const model = state.model;
+  const focus = focusId ?? stateAt(model, state.direction, player.k).active ?? model.view.boxOf.get(model.root) ?? model.root;
   view.panZoom.fit(view.bounds, {
-    minScale: minText / view.minFont,
-    maxScale: presenting ? 8 : 2.5,
-    focus: view.nodeCenter(focusId),
+    minScale: minTextPx(how) / view.minFont,
+    maxScale: isPresenting() ? 8 : 2.5,
+    focus: view.nodeCenter(focus),
   });
-  state.view = how;
+  state.fitMode = how;
+}
+
+/** The smallest text a fit allows, in CSS pixels. */
+function minTextPx(how) {
+  if (isPresenting()) return PRESENTER_MIN_TEXT_PX * Math.min(1, window.innerHeight / PRESENTER_SCREEN_PX);
+  return how === "whole" ? 0 : READABLE_TEXT_PX;
 }
 
 function zoom(factor) {
   view.panZoom.zoomCenter(factor);
-  state.view = "user";
+  state.fitMode = "user";
 }
 
 function afterPresenter() {
   // wait for the new layout before measuring the graph's box
-  requestAnimationFrame(() => requestAnimationFrame(() => fit(state.view === "whole" ? "whole" : "readable")));
+  requestAnimationFrame(() => requestAnimationFrame(async () => {
+    fit(state.fitMode === "whole" ? "whole" : "readable");
+    if (!mayCollapse()) return;
+    const request = ++state.request;
+    body.dataset.ready = "false";
+    if (await collapseToFit(request)) markReady();
+  }));
 }
 
 function showError(error) {
@@ -288,10 +478,11 @@ function hideError() {
   $("graph").classList.remove("stale");
 }
 
-function showDiagnostics(graph) {
+function showDiagnostics(model) {
+  const graph = model.graph;
   const list = document.querySelector(".diagnostics");
   const messages = [...(graph.diagnostics?.messages ?? [])];
-  if (!graph.layout && graph.layout_reason) messages.unshift(`Simple layout: ${graph.layout_reason}`);
+  if (model.view.reason) messages.unshift(`Shown more closed than asked: ${model.view.reason}`);
   if (graph.seeded_with_ones) messages.push("The root is not a scalar: backward starts from a gradient of ones.");
   list.replaceChildren(...messages.map((m) => {
     const li = document.createElement("li");
@@ -299,6 +490,24 @@ function showDiagnostics(graph) {
     return li;
   }));
   list.hidden = messages.length === 0;
+}
+
+/** When the server could not lay out a view, the pane says why instead of drawing it. */
+function showLayoutMissing(model) {
+  const note = $("layout-missing");
+  const missing = !model.graph.layout;
+  note.hidden = !missing;
+  if (missing) {
+    const why = [model.graph.layout_reason, model.view.reason].filter(Boolean).join("; ");
+    note.textContent = `No drawing of this view${why ? `: ${why}` : ""}. Close some groups, or step through it with the captions below.`;
+  }
+}
+
+/** What the program printed, under the editor; hidden when it printed nothing. */
+function showOutput(lines) {
+  const panel = $("output");
+  panel.querySelector("pre").textContent = lines.join("\n");
+  panel.hidden = lines.length === 0;
 }
 
 function showBugBanner(graph) {
@@ -341,6 +550,7 @@ function loadExample(id) {
   const example = state.examples.find((e) => e.id === id);
   if (!example) return;
   editor.setValue(example.source);
+  state.open = null;
   select(null);
   run({ step: 0 });
 }
@@ -366,7 +576,8 @@ function scheduleUrlWrite() {
 }
 
 function currentLinkState() {
-  return { src: state.source, mode: state.mode, step: player.k, dir: state.direction };
+  const groups = state.model?.view.groups.size ? state.model.view.open : null;
+  return { src: state.source, mode: state.mode, step: player.k, dir: state.direction, open: groups && [...groups].sort(byNumber) };
 }
 
 async function copyLink() {

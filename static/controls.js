@@ -11,6 +11,7 @@ const KEYS = {
   p: "presenter",
   P: "presenter",
   "?": "help",
+  "/": "find",
 };
 
 const BUTTONS = {
@@ -58,9 +59,15 @@ export class Controls {
       this.actions.escape();
       return;
     }
-    if (e.ctrlKey || e.metaKey || e.altKey || e.defaultPrevented) return;
     const target = e.target;
     const tag = target?.tagName;
+    // Ctrl+F finds in the graph, except in the editor (where the browser's own find is meant)
+    if ((e.ctrlKey || e.metaKey) && !e.altKey && e.key.toLowerCase() === "f" && tag !== "TEXTAREA" && !e.defaultPrevented) {
+      e.preventDefault();
+      this.actions.find();
+      return;
+    }
+    if (e.ctrlKey || e.metaKey || e.altKey || e.defaultPrevented) return;
     // never while typing: the editor, the link box, selects (arrows change their option)
     if (tag === "TEXTAREA" || tag === "INPUT" || tag === "SELECT" || target?.isContentEditable) return;
     if (document.querySelector("dialog[open]") && e.key !== "?") return;

@@ -67,12 +67,26 @@ export class Flow {
   }
 }
 
-/** The moves of one backward step: each contribution to its input. */
-export function backwardMoves(step) {
-  return step.events.map((event) => ({ edge: event.edge, to: event.to, label: formatCompact(event.contribution) }));
+/** The moves of one backward view step: what it sends along each view edge, to the edge's input box. */
+export function backwardMoves(model, state) {
+  const byEdge = new Map();
+  for (const event of state.currentEvents) {
+    const id = model.view.viewEdgeOf.get(event.edge);
+    if (byEdge.has(id)) byEdge.get(id).push(event);
+    else byEdge.set(id, [event]);
+  }
+  return [...byEdge].map(([id, events]) => {
+    const edge = model.view.edges.get(id);
+    return { edge: id, to: edge.source, label: formatCompact(events.length === 1 ? events[0].contribution : edge.contribution) };
+  });
 }
 
-/** The moves of one forward step: each input's value into the node being computed. */
-export function forwardMoves(model, nodeId) {
-  return model.inputs.get(nodeId).map((edge) => ({ edge: edge.id, to: nodeId, label: formatCompact(model.nodes.get(edge.source).value) }));
+/** The moves of one forward view step: each input's value into the box being computed. */
+export function forwardMoves(model, state) {
+  return [...state.currentEdges].map((id) => {
+    const edge = model.view.edges.get(id);
+    const sources = new Set(edge.edges.map((e) => model.edges.get(e).source));
+    const label = sources.size === 1 ? formatCompact(model.nodes.get([...sources][0]).value) : null;
+    return { edge: id, to: edge.target, label };
+  });
 }

@@ -3,7 +3,9 @@
 import { htmlEl } from "./dom.js";
 import { formatShape, formatTerm, formatValue, formatValueFull, isScalar } from "./format.js";
 import { logLogPlot } from "./plot.js";
-import { backwardState, nodeName } from "./steps.js";
+import { nodeName, nodePath } from "./names.js";
+import { nodeGrads, underlyingAt } from "./steps.js";
+import { stepCovering } from "./view-model.js";
 
 const FLAG_WORDS = {
   sum: "its gradient is the sum of several contributions (it is used more than once)",
@@ -40,6 +42,7 @@ export class Inspector {
     htmlEl("h2", {}, header, nodeName(model, id));
     htmlEl("p", { className: "subtitle" }, header,
       `${node.id} · ${node.kind === "op" ? `op ${node.op}` : node.kind === "leaf" ? "input (leaf)" : "constant"}${id === model.root ? " · root" : ""}`);
+    if (node.group) htmlEl("p", { className: "path", "data-testid": "node-path" }, header, nodePath(model, id));
     parts.push(header);
 
     const facts = htmlEl("dl", { className: "facts" });
@@ -48,8 +51,9 @@ export class Inspector {
     fact(facts, "used by", `${node.fan_out} ${node.fan_out === 1 ? "consumer edge" : "consumer edges"}`);
     fact(facts, "value", formatValueFull(node.value), true);
     fact(facts, "grad (final)", node.grad === null ? "None (no gradient reached it)" : formatValueFull(node.grad), true);
-    if (direction === "backward" && k < model.backwardCount) {
-      const now = backwardState(model, k).nodes.get(id).grad;
+    const u = direction === "backward" ? underlyingAt(model, direction, k) : model.backwardCount;
+    if (u < model.backwardCount) {
+      const now = nodeGrads(model, u).get(id).grad;
       fact(facts, `grad at step ${k}`, now === undefined ? "? (nothing has arrived yet)" : formatValueFull(now), true);
     }
     const compare = model.graph.compare;
@@ -77,9 +81,11 @@ export class Inspector {
       for (const title of ["step", "from", "sent", "grad: before → after"]) htmlEl("th", {}, head, title);
       const tbody = htmlEl("tbody", {}, table);
       for (const { step, from, event } of arrivals) {
-        const future = direction === "backward" && step > k;
+        // numbered as the player numbers its steps: a collapsed group fires as one
+        const viewStep = stepCovering(model.view.steps.backward, step);
+        const future = direction === "backward" && viewStep > k;
         const row = htmlEl("tr", { className: future ? "future" : event.accumulated ? "summed" : null }, tbody);
-        htmlEl("td", {}, row, String(step));
+        htmlEl("td", {}, row, String(viewStep));
         const edge = model.edges.get(event.edge);
         htmlEl("td", {}, row, `${nodeName(model, from)} (input ${edge ? edge.arg : "?"})`);
         const contribution = htmlEl("td", { className: "num" }, row, formatValueFull(event.contribution));

@@ -1,11 +1,13 @@
-// Captions: each step told in words, for the screen and for the ARIA live region.
+// Captions: each view step told in words, for the screen and for the ARIA live region. Nodes and
+// groups are named by short names (names.js); a collapsed group's caption stays near 80 characters.
 
 import { formatTerm, formatValue, isScalar, toNumber } from "./format.js";
-import { nodeName } from "./steps.js";
+import { boxName, groupName, nodeName } from "./names.js";
 
 const OP_WORDS = { add: "add", sub: "sub", mul: "mul", div: "div", neg: "neg", pow: "pow", matmul: "matmul" };
+const CAPTION_CHARS = 80; // a collapsed group lists what it sent until its caption is this long
 
-/** The caption for step k in `direction` ("backward" | "forward"). */
+/** The caption for view step k in `direction` ("backward" | "forward"). */
 export function caption(model, direction, k) {
   return direction === "forward" ? forwardCaption(model, k) : backwardCaption(model, k);
 }
@@ -13,6 +15,12 @@ export function caption(model, direction, k) {
 function name(model, id) {
   const text = nodeName(model, id);
   return /[\s+\-*/@]/.test(text) && !model.nodes.get(id)?.label ? `(${text})` : text;
+}
+
+/** A node by its own name when it has a box, else by the collapsed group that shows it. */
+function shownName(model, id) {
+  const box = model.view.boxOf.get(id) ?? id;
+  return box === id ? name(model, id) : boxName(model, box);
 }
 
 function backwardCaption(model, k) {
@@ -25,11 +33,16 @@ function backwardCaption(model, k) {
     const seed = model.graph.seeded_with_ones ? "a gradient of ones (the root is not a scalar)" : "grad = 1";
     return `Backward pass, nothing has fired yet. It starts at ${root} with ${seed}; each step fires one node, consumers before their inputs.`;
   }
-  const step = steps[k - 1];
+  const vsteps = model.view.steps.backward;
+  const vstep = vsteps[k - 1];
+  const done = k === vsteps.length ? " Backward pass complete: every gradient is final." : "";
+  const group = model.view.groups.get(vstep.box);
+  if (group) return groupCaption(model, group, vstep) + done;
+  const step = steps[vstep.first];
   const node = model.nodes.get(step.node);
   const who = `${name(model, step.node)}${node.label && node.op ? ` (${OP_WORDS[node.op] ?? node.op})` : ""}`;
   const parts = step.events.map((event) => {
-    const to = name(model, event.to);
+    const to = shownName(model, event.to);
     let text = `sends ${contributionText(model, step, event)} to ${to}`;
     if (event.accumulated) {
       text += model.graph.mode === "overwrite"
@@ -40,8 +53,39 @@ function backwardCaption(model, k) {
   });
   const intro = `${who} fires with grad ${formatValue(step.grad)}`;
   if (parts.length === 0) return `${intro}: none of its inputs takes a gradient.`;
-  const done = k === steps.length ? " Backward pass complete: every gradient is final." : "";
   return `${intro}: ${parts.join("; ")}.${done}`;
+}
+
+/**
+ * "neuron #3 fires with grad 0.42: sends 0.1 to x, -0.3 to w1 and 2 more." The gradient its
+ * output(s) received, and what it sent to each box outside it (summed over the edges one view
+ * edge stands for).
+ */
+function groupCaption(model, group, vstep) {
+  const box = model.view.boxes.get(group.id);
+  const fired = new Map();
+  for (const step of model.graph.backward_steps.slice(vstep.first, vstep.first + vstep.count)) fired.set(step.node, step.grad);
+  const grads = box.outputs.map((id) => (fired.has(id) ? fired.get(id) : model.nodes.get(id).grad));
+  const head = grads.length === 1
+    ? `${groupName(group)} fires with grad ${formatValue(grads[0])}`
+    : `${groupName(group)} fires with grads ${formatValue(grads[0])}, … at its ${grads.length} outputs`;
+  const sent = [...model.view.edges.values()].filter((e) => e.target === group.id && e.contribution !== null && e.contribution !== undefined);
+  if (sent.length === 0) return `${head}: none of its inputs takes a gradient.`;
+  const parts = sent.map((e) => `${formatValue(e.contribution)} to ${boxName(model, e.source)}`);
+  return listWithin(`${head}: sends `, parts, CAPTION_CHARS);
+}
+
+/** `intro` + as many parts as fit in `limit` characters (at least one), then "and N more inputs". */
+function listWithin(intro, parts, limit) {
+  const more = (n) => ` and ${n} more ${n === 1 ? "input" : "inputs"}`;
+  let text = intro + parts[0];
+  let i = 1;
+  for (; i < parts.length; i++) {
+    const rest = parts.length - i - 1;
+    if (`${text}, ${parts[i]}${rest > 0 ? more(rest) : ""}.`.length > limit) break;
+    text += `, ${parts[i]}`;
+  }
+  return i < parts.length ? `${text}${more(parts.length - i)}.` : `${text}.`;
 }
 
 /** "1 × b = 3": the incoming gradient times the local derivative, when it reads simply. */
@@ -74,12 +118,21 @@ function contributionText(model, step, event) {
 }
 
 function forwardCaption(model, k) {
-  const order = model.graph.forward_order;
   if (k === 0) return `Forward pass, nothing computed yet: each step computes one value from its inputs, inputs first.`;
-  const id = order[k - 1];
+  const vsteps = model.view.steps.forward;
+  const vstep = vsteps[k - 1];
+  const end = k === vsteps.length ? " Forward pass complete: switch to backward to send gradients back." : "";
+  const group = model.view.groups.get(vstep.box);
+  if (group) {
+    const outputs = model.view.boxes.get(group.id).outputs;
+    const what = outputs.length === 1
+      ? `its output: ${formatValue(model.nodes.get(outputs[0]).value)}`
+      : `its ${outputs.length} outputs`;
+    return `${groupName(group)} computes ${what} (${vstep.count} ${vstep.count === 1 ? "node" : "nodes"}).${end}`;
+  }
+  const id = vstep.box;
   const node = model.nodes.get(id);
   const value = formatValue(node.value);
-  const end = k === order.length ? " Forward pass complete: switch to backward to send gradients back." : "";
   if (node.kind === "leaf") return `${name(model, id)} is an input: value ${value}.${end}`;
   if (node.kind === "const") return `${name(model, id)} is a constant: value ${value} (it takes no gradient).${end}`;
   const args = model.inputs.get(id).map((e) => `${name(model, e.source)} = ${formatValue(model.nodes.get(e.source).value)}`);

@@ -2,6 +2,7 @@
 // and a choice among candidate spots for the next one. Rectangles are [x0, y0, x1, y1] in graph units.
 
 const CELL = 128; // grid cell in graph units: a query looks only at the cells it touches
+const COVERING = 1e12; // a spot that covers anything scores this much worse than any free one
 
 export class Occupancy {
   constructor() {
@@ -42,10 +43,10 @@ export function firstFree(occupancy, candidates) {
 }
 
 /**
- * The candidate that covers least. What lies outside `within` counts a quarter, as if covered: a
- * spot inside is preferred, so that fitting the drawing need not grow for it, but a free spot
- * outside beats covering a box. `own`, if given, is taken but may be covered freely. Ties go to
- * the earlier candidate.
+ * The candidate that covers least. A free spot beats any that covers something; among free
+ * spots, and among the others, what lies outside `within` counts a quarter, as if covered: a spot
+ * inside is preferred, so that fitting the drawing need not grow for it. `own`, if given, is
+ * taken but may be covered freely. Ties go to the earlier candidate.
  */
 export function leastCovered(occupancy, candidates, within, own = null) {
   let best = null;
@@ -53,7 +54,7 @@ export function leastCovered(occupancy, candidates, within, own = null) {
   for (const rect of candidates) {
     const area = (rect[2] - rect[0]) * (rect[3] - rect[1]);
     const covered = occupancy.covered(rect) - (own ? overlapArea(rect, own) : 0);
-    const score = covered + 0.25 * (area - overlapArea(rect, within));
+    const score = (covered > 1e-6 ? COVERING + covered : 0) + 0.25 * (area - overlapArea(rect, within));
     if (score < bestScore - 1e-6) {
       best = rect;
       bestScore = score;

@@ -1,11 +1,14 @@
-// What every node shows after k steps: pure functions over one API response (no DOM).
+// What every box shows after k view steps: pure functions over one API response (no DOM).
 //
-// Backward: step k means k nodes have fired (k = 0: nothing has). A node's displayed gradient is
-// the grad_after of the last contribution it received among the first k steps; the root shows
-// its seed once stepping starts (k >= 1); at k = N every node shows its final gradient.
-// Forward: step k means the first k nodes of forward_order have computed their values.
+// Backward: view step k fires the nodes of backward_steps up to the end of view step k (k = 0:
+// nothing has fired). A node's displayed gradient is the grad_after of the last contribution it
+// received so far; the root shows its seed once stepping starts; at the end every node shows its
+// final gradient. A collapsed group shows what its last output shows.
+// Forward: after view step k, the nodes of forward_order up to the end of that step have values.
 
-/** Indexes over the response that stepping needs, computed once per graph. */
+import { indexView, underlyingCount } from "./view-model.js";
+
+/** Indexes over the response that stepping needs, computed once per graph (and view). */
 export function buildModel(graph, source = "") {
   const nodes = new Map(graph.nodes.map((n) => [n.id, n]));
   const edges = new Map(graph.edges.map((e) => [e.id, e]));
@@ -27,11 +30,10 @@ export function buildModel(graph, source = "") {
   const differs = new Set(graph.compare ? graph.compare.differs : []);
   // gradcheck per leaf: {eps, leaves: {id: {...}}, skipped}
   const gradcheck = graph.gradcheck?.leaves ?? {};
-  const sourceLines = source.split("\n");
   return {
     graph,
     source,
-    sourceLines,
+    sourceLines: source.split("\n"),
     nodes,
     edges,
     expected,
@@ -41,100 +43,143 @@ export function buildModel(graph, source = "") {
     differs,
     gradcheck,
     root: graph.root,
+    view: indexView(graph),
     backwardCount: graph.backward_steps.length,
     forwardCount: graph.forward_order.length,
   };
 }
 
-/** The number of steps in a direction. */
-export function stepCount(model, direction) {
-  return direction === "forward" ? model.forwardCount : model.backwardCount;
+/** The same graph seen through another view ({view, layout, layout_reason} from the API). */
+export function withView(model, { view, layout, layout_reason: layoutReason }) {
+  const graph = { ...model.graph, view, layout, layout_reason: layoutReason };
+  return { ...model, graph, view: indexView(graph) };
 }
 
-/**
- * The state of the page after k backward steps.
- * Returns {active, nodes: Map(id -> {grad, received, summing, done}), sentEdges: Set, currentEvents: [...]}
- * where grad is a value, or undefined for "not known yet".
- */
-export function backwardState(model, k) {
+/** The view steps of a direction. */
+export function viewSteps(model, direction) {
+  return direction === "forward" ? model.view.steps.forward : model.view.steps.backward;
+}
+
+/** The number of view steps in a direction. */
+export function stepCount(model, direction) {
+  return viewSteps(model, direction).length;
+}
+
+/** Underlying steps done after view step k (backward steps, or forward_order entries). */
+export function underlyingAt(model, direction, k) {
+  return underlyingCount(viewSteps(model, direction), k);
+}
+
+/** Every node's gradient after the first u backward steps: Map(id -> {grad, received, summing, done}). */
+export function nodeGrads(model, u) {
   const n = model.backwardCount;
   const steps = model.graph.backward_steps;
   const received = new Map();
   const latest = new Map();
-  const sentEdges = new Set();
-  for (let i = 0; i < k && i < steps.length; i++) {
+  for (let i = 0; i < u && i < n; i++) {
     for (const event of steps[i].events) {
       received.set(event.to, (received.get(event.to) ?? 0) + 1);
       latest.set(event.to, event.grad_after);
-      sentEdges.add(event.edge);
     }
   }
-  const seed = steps.length && steps[0].node === model.root ? steps[0].grad : model.nodes.get(model.root)?.grad;
+  const seed = n && steps[0].node === model.root ? steps[0].grad : model.nodes.get(model.root)?.grad;
   const nodes = new Map();
   for (const node of model.graph.nodes) {
     const count = received.get(node.id) ?? 0;
     const isRoot = node.id === model.root;
     let grad;
-    if (k >= n) grad = node.grad;
+    if (u >= n) grad = node.grad;
     else if (count > 0) grad = latest.get(node.id);
-    else if (isRoot && k >= 1) grad = seed;
+    else if (isRoot && u >= 1) grad = seed;
     const expected = model.expected.get(node.id) ?? 0;
-    const done = isRoot ? k >= 1 || n === 0 : expected > 0 && count >= expected;
+    const done = isRoot ? u >= 1 || n === 0 : expected > 0 && count >= expected;
     nodes.set(node.id, { grad, received: count, summing: count >= 2, done });
   }
-  const current = k >= 1 && k <= steps.length ? steps[k - 1] : null;
+  return nodes;
+}
+
+/**
+ * The state of the page after k backward view steps.
+ * Returns {active, u, nodes, boxes: Map(box id -> {grad, received, summing, done}),
+ * sentEdges: Set(view edge), currentEdges: Set(view edge), currentEvents: [...]}: grad is a value,
+ * or undefined for "not known yet"; currentEvents are the contributions of view step k that cross
+ * from one box to another. A node box sums when it has received 2+ contributions; a group box
+ * when it has received along 2+ view edges.
+ */
+export function backwardState(model, k) {
+  const view = model.view;
+  const vsteps = view.steps.backward;
+  const u = underlyingCount(vsteps, k);
+  const nodes = nodeGrads(model, u);
+  const steps = model.graph.backward_steps;
+  const sentEdges = new Set();
+  const receivedAlong = new Map(); // box -> view edges it has received along
+  for (let i = 0; i < u && i < steps.length; i++) {
+    for (const event of steps[i].events) {
+      const edge = view.viewEdgeOf.get(event.edge);
+      if (edge === undefined || sentEdges.has(edge)) continue;
+      sentEdges.add(edge);
+      const box = view.edges.get(edge).source;
+      receivedAlong.set(box, (receivedAlong.get(box) ?? 0) + 1);
+    }
+  }
+  const current = k >= 1 && k <= vsteps.length ? vsteps[k - 1] : null;
+  const currentEvents = [];
+  if (current) {
+    for (const step of steps.slice(current.first, current.first + current.count)) {
+      for (const event of step.events) if (view.viewEdgeOf.has(event.edge)) currentEvents.push(event);
+    }
+  }
+  const boxes = new Map();
+  for (const box of view.boxes.values()) {
+    if (box.kind !== "group") {
+      boxes.set(box.id, nodes.get(box.id));
+      continue;
+    }
+    const outputs = box.outputs.map((id) => nodes.get(id));
+    const along = receivedAlong.get(box.id) ?? 0;
+    boxes.set(box.id, {
+      grad: outputs.at(-1)?.grad,
+      received: along,
+      summing: along >= 2,
+      done: outputs.length > 0 && outputs.every((o) => o.done),
+    });
+  }
   return {
     direction: "backward",
     k,
-    n,
-    active: current ? current.node : null,
+    n: vsteps.length,
+    u,
+    active: current ? current.box : null,
     nodes,
+    boxes,
     sentEdges,
-    currentEvents: current ? current.events : [],
+    currentEdges: new Set(currentEvents.map((e) => view.viewEdgeOf.get(e.edge))),
+    currentEvents,
   };
 }
 
-/** The state of the page after k forward steps: the first k nodes have values. */
+/** The state of the page after k forward view steps: the nodes computed so far have values. */
 export function forwardState(model, k) {
-  const order = model.graph.forward_order;
-  const computed = new Set(order.slice(0, k));
+  const view = model.view;
+  const vsteps = view.steps.forward;
+  const u = underlyingCount(vsteps, k);
+  const computed = new Set(model.graph.forward_order.slice(0, u));
   const nodes = new Map();
-  for (const node of model.graph.nodes) {
-    nodes.set(node.id, { computed: computed.has(node.id) });
+  for (const node of model.graph.nodes) nodes.set(node.id, { computed: computed.has(node.id) });
+  const boxes = new Map();
+  for (const box of view.boxes.values()) {
+    const shown = box.kind === "group" ? box.outputs : [box.id];
+    boxes.set(box.id, { computed: shown.length > 0 && shown.every((id) => computed.has(id)) });
   }
   const sentEdges = new Set();
-  for (const e of model.graph.edges) if (computed.has(e.target)) sentEdges.add(e.id);
-  const active = k >= 1 && k <= order.length ? order[k - 1] : null;
-  return {
-    direction: "forward",
-    k,
-    n: order.length,
-    active,
-    nodes,
-    sentEdges,
-    currentEdges: active ? model.inputs.get(active).map((e) => e.id) : [],
-  };
+  for (const edge of view.edges.values()) if (boxes.get(edge.target).computed) sentEdges.add(edge.id);
+  const active = k >= 1 && k <= vsteps.length ? vsteps[k - 1].box : null;
+  const currentEdges = new Set();
+  if (active !== null) for (const edge of view.edges.values()) if (edge.target === active) currentEdges.add(edge.id);
+  return { direction: "forward", k, n: vsteps.length, u, active, nodes, boxes, sentEdges, currentEdges };
 }
 
 export function stateAt(model, direction, k) {
   return direction === "forward" ? forwardState(model, k) : backwardState(model, k);
-}
-
-/** How a person would name a node: its label, else the source text that made it, else its op. */
-export function nodeName(model, id) {
-  const node = model.nodes.get(id);
-  if (!node) return id;
-  if (node.label) return node.label;
-  const text = spanText(model, node);
-  if (text) return text;
-  return node.op ?? node.kind;
-}
-
-/** The source text a node came from, when the API gives its span on one line. */
-export function spanText(model, node) {
-  if (!node.span) return null;
-  const [line, col, endCol] = node.span;
-  const text = model.sourceLines[line - 1];
-  if (text === undefined || endCol <= col) return null;
-  return text.slice(col - 1, endCol - 1).trim() || null;
 }

@@ -1,8 +1,9 @@
-// The page's state in its address: /?src=...&mode=...&step=... (src percent-encoded, still readable).
+// The page's state in its address: /?src=...&mode=...&step=...&open=g3,g7 (src percent-encoded,
+// still readable; open: the groups shown open, absent for the view the server chooses).
 
 export const MODES = ["correct", "overwrite", "no_unbroadcast", "alias"];
 
-/** {src: string|null, mode, step: number|null, dir} from the current URL. */
+/** {src: string|null, mode, step: number|null, dir, open: string[]|null} from the current URL. */
 export function readUrlState(search = window.location.search) {
   const params = new URLSearchParams(search);
   const mode = params.get("mode");
@@ -13,13 +14,15 @@ export function readUrlState(search = window.location.search) {
     mode: MODES.includes(mode) ? mode : "correct",
     step: parsedStep,
     dir: params.get("dir") === "forward" ? "forward" : "backward",
+    open: params.has("open") ? params.get("open").split(",").filter((id) => /^g\d+$/.test(id)) : null,
   };
 }
 
 /** The query string for a state; `src` uses plain encodeURIComponent so `a*b` stays `a*b`. */
-export function buildQuery({ src, mode, step, dir }) {
+export function buildQuery({ src, mode, step, dir, open = null }) {
   const parts = [`src=${encodeURIComponent(src)}`, `mode=${encodeURIComponent(mode)}`, `step=${step}`];
   if (dir === "forward") parts.push("dir=forward");
+  if (open !== null) parts.push(`open=${open.join(",")}`);
   return `?${parts.join("&")}`;
 }
 

@@ -83,7 +83,7 @@ def test_scalar_grads_read_back_as_the_api_numbers(web, api):
     grads = web.grads()
     for node in graph["nodes"]:
         assert float(grads[node["id"]]) == pytest.approx(node["grad"], rel=5e-4)
-    assert grads == {"n0": "4", "n1": "-4", "n2": "-2", "n3": "-12", "n4": "-2", "n5": "10", "n6": "1"}
+    assert grads == {"n0": "4", "n1": "-4", "n2": "-12", "n3": "-2", "n4": "-2", "n5": "10", "n6": "1"}
 
 
 def test_the_sum_is_shown_when_the_second_contribution_arrives(web, api):
@@ -287,7 +287,7 @@ def test_wheel_and_pinch_zoom_and_drag_pan(web):
 
 
 def test_stepping_a_big_graph_brings_the_firing_node_into_view(web):
-    source = "x = 1\n" + "x = x*1.01 + 0.1\n" * 60
+    source = "x = 1\n" + "x = x*1.01\nx = x + 0.1\n" * 60
     web.open(src=source)
     for _ in range(10):
         web.page.click("[data-testid=zoom-in]")

@@ -13,6 +13,8 @@ from playwright.sync_api import Browser, Page
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"
 DIAMOND = "a = 2\nb = 3\nc = 4\nL = (a*b + c) * (a - c)"
+# 1,001 nodes, one op per statement: no groups, so the view is every node but the folded constants (501 boxes)
+FLAT_CHAIN = "x = 1\n" + "x = x*1.01\nx = x + 0.1\n" * 250
 
 # Records CSP violations for the `web` fixture to check.
 CSP_WATCH = """
@@ -75,6 +77,13 @@ class Api:
         with urllib.request.urlopen(request, timeout=60) as r:
             return json.load(r)
 
+    def view(self, source: str, open_groups: list[str] | None, mode: str = "correct") -> dict:
+        """POST /api/view: {view, layout, layout_reason} with the groups `open_groups` open."""
+        body = json.dumps({"source": source, "mode": mode, "open": open_groups, "max_paths": 16}).encode()
+        request = urllib.request.Request(f"{self.base}/api/view", data=body, headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=60) as r:
+            return json.load(r)
+
     def error(self, source: str) -> dict:
         body = json.dumps({"source": source}).encode()
         request = urllib.request.Request(f"{self.base}/api/graph", data=body, headers={"Content-Type": "application/json"})
@@ -128,6 +137,19 @@ class Web:
 
     def node_ids(self) -> list[str]:
         return self.page.eval_on_selector_all("[data-testid=graph] [data-node-id]", "els => els.map(e => e.dataset.nodeId)")
+
+    def box_ids(self) -> list[str]:
+        """The boxes drawn: node boxes and collapsed groups (not the frames of open groups)."""
+        return self.page.eval_on_selector_all(
+            "[data-testid=graph] :is([data-node-id], .group-box)", "els => els.map(e => e.dataset.nodeId ?? e.dataset.groupId)")
+
+    def shown_open(self) -> list[str]:
+        """The groups the page shows open."""
+        return [g for g in (self.page.get_attribute("[data-testid=graph]", "data-open") or "").split(",") if g]
+
+    def shown_view(self, api: "Api", source: str, mode: str = "correct") -> dict:
+        """The API's answer for the view the page shows: {view, layout, layout_reason}."""
+        return api.view(source, self.shown_open(), mode)
 
     def grads(self) -> dict[str, str]:
         return self.page.eval_on_selector_all(
