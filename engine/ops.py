@@ -72,18 +72,38 @@ def same_shape(x: Shape) -> Shape:
     return x
 
 
+def dimensions(ndim: int) -> str:
+    return f"{ndim} dimension{'s' if ndim != 1 else ''}"
+
+
+def is_whole(a: Any) -> bool:
+    """An int or NumPy integer, not a bool (NumPy refuses True as an axis)."""
+    return isinstance(a, (int, np.integer)) and not isinstance(a, bool)
+
+
 def normalize_axis(axis: Any, ndim: int) -> tuple[int, ...] | None:
-    """An axis argument (None, int or sequence of ints) as a sorted tuple of non-negative axes."""
+    """An axis argument (None, int or sequence of ints) as a sorted tuple of non-negative axes.
+
+    Each axis must lie in -ndim..ndim-1, so a 0-d value has no axis at all (NumPy's reductions
+    accept axis 0 of a 0-d value, but the gradient could not then be shaped like the input).
+    """
     if axis is None:
         return None
-    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    if is_whole(axis):
+        axes: tuple[Any, ...] = (axis,)
+    elif isinstance(axis, (tuple, list)):
+        axes = tuple(axis)
+    else:
+        raise ShapeError(f"axis must be a whole number or a tuple of them, got {axis!r}")
     out = []
     for a in axes:
-        if not isinstance(a, (int, np.integer)) or not -ndim <= a < max(ndim, 1) or (ndim == 0 and a not in (0, -1)):
-            raise ShapeError(f"axis {a} is out of range for a value with {ndim} dimension{'s' if ndim != 1 else ''}")
-        out.append(int(a) % max(ndim, 1))
+        if not is_whole(a):
+            raise ShapeError(f"axis must be a whole number or a tuple of them, got {a!r}")
+        if not -ndim <= a < ndim:
+            raise ShapeError(f"axis {a} is out of range for a value with {dimensions(ndim)}")
+        out.append(int(a) % ndim)
     if len(set(out)) != len(out):
-        raise ShapeError(f"axis {axis} repeats an axis")
+        raise ShapeError(f"axis {tuple(axes)} repeats an axis")
     return tuple(sorted(out))
 
 
@@ -135,11 +155,11 @@ def reshape_shape(x: Shape, shape: Shape) -> Shape:
 def transpose_axes(ndim: int, axes: Any) -> tuple[int, ...]:
     if axes is None:
         return tuple(reversed(range(ndim)))
-    given = tuple(int(a) for a in axes)
-    permutation = tuple(a % max(ndim, 1) for a in given)
-    if any(not -ndim <= a < ndim for a in given) or sorted(permutation) != list(range(ndim)):
+    given = tuple(axes) if isinstance(axes, (tuple, list)) else (axes,)
+    if not all(is_whole(a) and -ndim <= a < ndim for a in given) \
+            or sorted(int(a) % ndim for a in given) != list(range(ndim)):
         raise ShapeError(f"transpose axes {given} are not a permutation of {tuple(range(ndim))}")
-    return permutation
+    return tuple(int(a) % ndim for a in given)
 
 
 def transpose_shape(x: Shape, axes: Any = None) -> Shape:
@@ -147,8 +167,12 @@ def transpose_shape(x: Shape, axes: Any = None) -> Shape:
 
 
 def axis_shape(x: Shape, axis: int = -1) -> Shape:
+    """softmax and log_softmax normalize along one axis, which a 0-d value does not have."""
+    if not is_whole(axis):
+        raise ShapeError(f"axis must be one whole number, got {axis!r}")
     if len(x) == 0:
-        raise ShapeError("softmax needs at least 1 dimension, got a scalar")
+        raise ShapeError(f"axis {axis} is out of range for a value with 0 dimensions: "
+                         "softmax and log_softmax need at least 1")
     normalize_axis(axis, len(x))
     return x
 

@@ -149,6 +149,8 @@ def apply(name: str, *args: Any, **params: Any) -> Tensor:
     """Run op `name` forward and record it in the graph; numbers and arrays become constants."""
     op = OPS[name]
     inputs = tuple([a if isinstance(a, Tensor) else Tensor(a) for a in args])
+    if params:  # metadata (an axis, a shape) is checked by the op's own shape rule, not left to NumPy
+        op.shape(*[t.data.shape for t in inputs], **params)
     data = op.forward(*[t.data for t in inputs], **params)
     out = Tensor.__new__(Tensor)
     out.data = data if type(data) is np.ndarray and data.dtype == np.float64 else as_array(data)
