@@ -1,6 +1,6 @@
 """The REST API: thin handlers that parse a request, call the pipeline and answer."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
 
@@ -16,7 +16,7 @@ from app.step_table import MEDIA_TYPES as TABLE_TYPES
 
 MEDIA_TYPES = {**DRAWING_TYPES, **TABLE_TYPES}
 
-ERRORS = {
+ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorResponse, "description": "The body is not valid JSON."},
     413: {"model": ErrorResponse, "description": "The source is too large."},
     422: {"model": ErrorResponse,

@@ -12,8 +12,8 @@ ErrorKind = Literal["syntax", "name", "type", "shape", "domain", "limit", "reque
 
 # A number, one of the strings "nan", "inf", "-inf" (JSON has no NaN), a nested list of those, or
 # for arrays too large to inline a summary object (see `ArraySummary`).
-Scalar = Union[float, Literal["nan", "inf", "-inf"]]
-Value = Union[Scalar, list, "ArraySummary"]
+Scalar = float | Literal["nan", "inf", "-inf"]
+Value = Union[Scalar, list, "ArraySummary"]  # noqa: UP007 -- a forward reference cannot be joined with |
 
 
 class ArraySummary(BaseModel):

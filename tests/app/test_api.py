@@ -33,12 +33,12 @@ def flat(value):
 
 def close(a, b, tol=1e-9):
     fa, fb = flat(a), flat(b)
-    return len(fa) == len(fb) and all(math.isclose(x, y, rel_tol=tol, abs_tol=tol) for x, y in zip(fa, fb))
+    return len(fa) == len(fb) and all(math.isclose(x, y, rel_tol=tol, abs_tol=tol) for x, y in zip(fa, fb, strict=True))
 
 
 def add(a, b):
     if isinstance(a, list):
-        return [add(x, y) for x, y in zip(a, b)]
+        return [add(x, y) for x, y in zip(a, b, strict=True)]
     return a + b
 
 
