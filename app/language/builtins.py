@@ -88,7 +88,7 @@ def items_of(ev: "Interpreter", node: ast.Call, value: Any) -> Iterator:
         yield item
 
 
-def builtin_range(ev, node, args, kwargs):
+def builtin_range(ev: "Interpreter", node: ast.Call, args: list[Any], kwargs: dict[str, Any]) -> Any:
     expect(ev, node, "range", args, kwargs, 1, 3)
     bounds = whole_numbers(ev, node, "range", args)
     if len(bounds) == 3 and bounds[2] == 0:
@@ -96,7 +96,7 @@ def builtin_range(ev, node, args, kwargs):
     return range(*bounds)
 
 
-def builtin_len(ev, node, args, kwargs):
+def builtin_len(ev: "Interpreter", node: ast.Call, args: list[Any], kwargs: dict[str, Any]) -> Any:
     expect(ev, node, "len", args, kwargs, 1, 1)
     value = ev.plain(args[0])
     if isinstance(value, (list, tuple, range, str)):
@@ -104,18 +104,18 @@ def builtin_len(ev, node, args, kwargs):
     raise ev.error("type", f"len() of {type_name(value)}: len() takes a list, a tuple or a range", node)
 
 
-def builtin_zip(ev, node, args, kwargs):
+def builtin_zip(ev: "Interpreter", node: ast.Call, args: list[Any], kwargs: dict[str, Any]) -> Any:
     expect(ev, node, "zip", args, kwargs, 1, 16, ("strict",))
     return zip(*[ev.iterate(a, node) for a in args], strict=bool(kwargs.get("strict", False)))
 
 
-def builtin_enumerate(ev, node, args, kwargs):
+def builtin_enumerate(ev: "Interpreter", node: ast.Call, args: list[Any], kwargs: dict[str, Any]) -> Any:
     expect(ev, node, "enumerate", args, kwargs, 1, 2, ("start",))
     start = whole_numbers(ev, node, "enumerate", args[1:] + list(kwargs.values()))
     return enumerate(ev.iterate(args[0], node), *start)
 
 
-def builtin_sum(ev, node, args, kwargs):
+def builtin_sum(ev: "Interpreter", node: ast.Call, args: list[Any], kwargs: dict[str, Any]) -> Any:
     """Python's sum: start + x0 + x1 + ..., one add at a time, so a value gets a chain of add nodes."""
     expect(ev, node, "sum", args, kwargs, 1, 2, ("start",))
     total = args[1] if len(args) == 2 else kwargs.get("start", 0)
@@ -125,7 +125,7 @@ def builtin_sum(ev, node, args, kwargs):
 
 
 def extreme(pick: Callable) -> Callable:
-    def builtin(ev, node, args, kwargs):
+    def builtin(ev: "Interpreter", node: ast.Call, args: list[Any], kwargs: dict[str, Any]) -> Any:
         name = pick.__name__
         expect(ev, node, name, args, kwargs, 1, 1_000)
         values = list(items_of(ev, node, args[0])) if len(args) == 1 else args
@@ -138,13 +138,13 @@ def extreme(pick: Callable) -> Callable:
     return builtin
 
 
-def builtin_abs(ev, node, args, kwargs):
+def builtin_abs(ev: "Interpreter", node: ast.Call, args: list[Any], kwargs: dict[str, Any]) -> Any:
     expect(ev, node, "abs", args, kwargs, 1, 1)
     (x,) = plain_numbers(ev, node, "abs", args)
     return number(abs(x))
 
 
-def builtin_print(ev, node, args, kwargs):
+def builtin_print(ev: "Interpreter", node: ast.Call, args: list[Any], kwargs: dict[str, Any]) -> Any:
     expect(ev, node, "print", args, kwargs, 0, 1_000, ("sep", "end"))
     sep, end = kwargs.get("sep", " "), kwargs.get("end", "\n")
     if not isinstance(sep, str) or not isinstance(end, str):
@@ -152,7 +152,7 @@ def builtin_print(ev, node, args, kwargs):
     ev.output.write(print_text(args, sep, end, ev.span(node)))
 
 
-def builtin_list(ev, node, args, kwargs):
+def builtin_list(ev: "Interpreter", node: ast.Call, args: list[Any], kwargs: dict[str, Any]) -> Any:
     expect(ev, node, "list", args, kwargs, 0, 1)
     out: list = []
     for item in items_of(ev, node, args[0]) if args else ():
@@ -161,18 +161,18 @@ def builtin_list(ev, node, args, kwargs):
     return out
 
 
-def builtin_tuple(ev, node, args, kwargs):
+def builtin_tuple(ev: "Interpreter", node: ast.Call, args: list[Any], kwargs: dict[str, Any]) -> Any:
     return tuple(builtin_list(ev, node, args, kwargs))
 
 
-def builtin_float(ev, node, args, kwargs):
+def builtin_float(ev: "Interpreter", node: ast.Call, args: list[Any], kwargs: dict[str, Any]) -> Any:
     expect(ev, node, "float", args, kwargs, 1, 1)
     if isinstance(args[0], Tensor) and id(args[0]) not in ev.literal_leaves:
         raise ev.error("type", "float() of a value of the graph: read its number with x.data", node)
     return as_float(plain_numbers(ev, node, "float", args)[0])
 
 
-def builtin_int(ev, node, args, kwargs):
+def builtin_int(ev: "Interpreter", node: ast.Call, args: list[Any], kwargs: dict[str, Any]) -> Any:
     expect(ev, node, "int", args, kwargs, 1, 1)
     (x,) = plain_numbers(ev, node, "int", args)
     if not math.isfinite(x):
@@ -180,7 +180,7 @@ def builtin_int(ev, node, args, kwargs):
     return number(int(x))
 
 
-def builtin_round(ev, node, args, kwargs):
+def builtin_round(ev: "Interpreter", node: ast.Call, args: list[Any], kwargs: dict[str, Any]) -> Any:
     expect(ev, node, "round", args, kwargs, 1, 2)
     x, *digits = plain_numbers(ev, node, "round", args)
     if digits:
@@ -188,7 +188,7 @@ def builtin_round(ev, node, args, kwargs):
     return number(round(x)) if math.isfinite(x) else x
 
 
-def builtin_value(ev, node, args, kwargs):
+def builtin_value(ev: "Interpreter", node: ast.Call, args: list[Any], kwargs: dict[str, Any]) -> Any:
     """micrograd's Value(x): a scalar leaf that takes a gradient, labelled by `label=` or its name."""
     expect(ev, node, "Value", args, kwargs, 1, 1, ("label",))
     (x,) = plain_numbers(ev, node, "Value", args)
@@ -199,7 +199,7 @@ def builtin_value(ev, node, args, kwargs):
     return leaf
 
 
-def builtin_draw_dot(ev, node, args, kwargs):
+def builtin_draw_dot(ev: "Interpreter", node: ast.Call, args: list[Any], kwargs: dict[str, Any]) -> Any:
     expect(ev, node, "draw_dot", args, kwargs, 1, 1, ("format", "rankdir"))
     if not isinstance(args[0], Tensor):
         raise ev.error("type", f"draw_dot() shows a value of the graph, not {type_name(args[0])}", node)
@@ -229,7 +229,7 @@ def parameters(ev: "Interpreter", node: ast.Call, name: str, params: Any) -> lis
     return leaves
 
 
-def builtin_clip_grad_value(ev, node, args, kwargs):
+def builtin_clip_grad_value(ev: "Interpreter", node: ast.Call, args: list[Any], kwargs: dict[str, Any]) -> Any:
     expect(ev, node, "clip_grad_value", args, kwargs, 2, 2)
     (clip,) = plain_numbers(ev, node, "clip_grad_value", args[1:])
     leaves = parameters(ev, node, "clip_grad_value", args[0])
@@ -237,7 +237,7 @@ def builtin_clip_grad_value(ev, node, args, kwargs):
     ev.history.clipped([t for t in ev.leaves if t.requires_grad])
 
 
-def builtin_clip_grad_norm(ev, node, args, kwargs):
+def builtin_clip_grad_norm(ev: "Interpreter", node: ast.Call, args: list[Any], kwargs: dict[str, Any]) -> Any:
     expect(ev, node, "clip_grad_norm", args, kwargs, 2, 2)
     (max_norm,) = plain_numbers(ev, node, "clip_grad_norm", args[1:])
     leaves = parameters(ev, node, "clip_grad_norm", args[0])
