@@ -195,8 +195,9 @@ def test_the_page_loads_nothing_but_data_urls():
     assert document.count('<script type="module">') == 1 and "<script src" not in document
 
 
-def test_the_notebook_output_is_the_page_in_an_iframe():
+def test_the_notebook_output_is_the_page_in_an_iframe(tmp_path):
     page = show(DIAMOND)
+    assert page.save(tmp_path / "page.html").read_text(encoding="utf-8") == page.document
     out = page._repr_html_()
     assert out.startswith("<iframe ") and out.endswith("</iframe>") and "<script" not in out
     srcdoc = re.search(r'srcdoc="([^"]*)"', out)[1]
