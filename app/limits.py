@@ -67,7 +67,8 @@ MAX_LIST_LENGTH = 100_000
 """Entries of one list or tuple the program builds."""
 
 MAX_LIST_ENTRIES = 1_000_000
-"""Entries of all the lists and tuples the program builds, together (copies included)."""
+"""Entries of all the lists and tuples, and characters of all the strings, the program builds, together
+(copies included)."""
 
 MAX_STRING_CHARS = 10_000
 """Characters of one string the program builds (labels and printed lines are shorter still)."""

@@ -79,8 +79,8 @@ class Steps:
             raise ExpressionError.at("limit", f"{what} of {length:,} entries; at most {limit:,} are allowed", span)
         self.entries += added
         if self.entries > MAX_LIST_ENTRIES:
-            raise ExpressionError.at("limit", f"the program builds more than {MAX_LIST_ENTRIES:,} list entries in all",
-                                     span)
+            raise ExpressionError.at("limit", f"the program builds more than {MAX_LIST_ENTRIES:,} list entries and "
+                                              "string characters in all", span)
 
     def tick(self, span: Span) -> None:
         self.steps += 1
