@@ -26,10 +26,10 @@ FORBIDDEN = {
     ast.Delete: "'del' is not supported: assign a new value instead",
     ast.AsyncFor: "'async for' is not supported: write for",
     ast.While: "'while' loops are not supported: write for i in range(n): so every loop has a bound",
-    ast.With: "'with' is not supported",
-    ast.AsyncWith: "'with' is not supported",
+    ast.With: "'with' is not supported: there are no files or contexts here; write the statements without it",
+    ast.AsyncWith: "'with' is not supported: write the statements without it",
     ast.Match: "'match' is not supported: write if / elif / else",
-    ast.Raise: "'raise' is not supported",
+    ast.Raise: "'raise' is not supported: print(...) a message instead",
     ast.Try: "'try' is not supported: errors stop the program and are shown where they happen",
     ast.TryStar: "'try' is not supported: errors stop the program and are shown where they happen",
     ast.Assert: "'assert' is not supported: use print(...) to check a number",
@@ -38,7 +38,7 @@ FORBIDDEN = {
     ast.AnnAssign: "annotations (x: ...) are not supported: write x = ...",
     ast.SetComp: "set comprehensions are not supported: write a list comprehension [...]",
     ast.DictComp: "dict comprehensions are not supported: use lists",
-    ast.Await: "'await' is not supported",
+    ast.Await: "'await' is not supported: call functions directly",
     ast.Yield: "'yield' is not supported: return a list, or use a generator expression (x for x in xs)",
     ast.YieldFrom: "'yield' is not supported: return a list",
     ast.NamedExpr: "':=' is not supported: assign on a line of its own",
@@ -173,7 +173,8 @@ def forbidden(node: ast.AST, lines: list[str], bound: set[str], span: Span) -> t
     elif isinstance(node, ast.Name) and node.id.startswith("__"):
         return "syntax", f"name '{node.id}' is not allowed", span
     elif isinstance(node, ast.Attribute) and node.attr not in KNOWN_ATTRIBUTES:
-        return "syntax", f"attribute '{node.attr}' is not part of the language", name_span(node, node.attr, lines)
+        return "syntax", (f"attribute '{node.attr}' is not part of the language: use x.data, x.grad, x.label or an "
+                          "op method such as x.tanh()"), name_span(node, node.attr, lines)
     elif isinstance(node, ast.keyword) and node.arg is None:
         return "syntax", "unpacking with ** is not supported: pass each keyword", span
     elif isinstance(node, ast.Call):

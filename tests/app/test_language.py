@@ -231,7 +231,8 @@ def test_non_finite_results_are_not_errors():
     ("import os", "syntax", 1, 1, 10, "this import is not available: the only imports are from micrograd.engine "
                                       "import Value, import random, import math"),
     ("x = 1\ny = lambda: x", "syntax", 2, 5, 14, "lambda is not supported: write def name(x): return ..."),
-    ("x = [1]\ny = x.__class__", "syntax", 2, 7, 16, "attribute '__class__' is not part of the language"),
+    ("x = [1]\ny = x.__class__", "syntax", 2, 7, 16,
+     "attribute '__class__' is not part of the language: use x.data, x.grad, x.label or an op method such as x.tanh()"),
     ("x = [1]\ny = x  .  data", "type", 2, 5, 15, "x.data is a plain number only for a scalar value; this one has "
                                                 "shape (1,)"),
     ("y = foo(1)", "name", 1, 5, 8, "unknown function 'foo'"),
