@@ -216,6 +216,7 @@ function draw(model, k, { refit, keepSelection = true, anchor = null }) {
   if (refit) fit("readable");
   else if (state.fitMode !== "user") fit(state.fitMode, anchor?.id);
   else if (anchor) keepOnScreen(anchor);
+  if (anchor) view.revealCluster(anchor.id); // a group just opened: its frame, or its label to close it
   if (keepSelection && state.selected && view.boxes.has(state.selected)) select(state.selected);
   else select(null);
 }

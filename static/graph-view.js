@@ -14,6 +14,7 @@ const EDGE_LABEL_MIN_PX = 6.5; // below this on-screen size, they are not drawn
 // where along an edge its label may sit (0 = input, 1 = consumer), best first
 const EDGE_LABEL_SPOTS = [0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8];
 const CULL_MIN_BOXES = 200; // from this size on, what lies well outside the window is not drawn
+const QUIET_ZEROS_OVER = 100; // in a view with more edges, a contribution of exactly 0 is not written on its edge
 
 /**
  * Events: "select" {id: node id | null} (a click on a node or on nothing),
@@ -218,7 +219,8 @@ export class GraphView extends EventTarget {
     const tip = geometry?.end ?? null;
     svgEl("path", { class: "edge-head", d: arrowHead(points, tip) }, g);
     let label = null;
-    if (edge.contribution !== null && edge.contribution !== undefined) {
+    const quiet = edge.contribution === 0 && this.model.view.edges.size > QUIET_ZEROS_OVER; // dead ReLUs, many
+    if (edge.contribution !== null && edge.contribution !== undefined && !quiet) {
       // beside the line (a "-" on the line would vanish into it), where it covers no box, badge,
       // callout or other label; not at all if there is no such spot
       const text = formatCompact(edge.contribution);
@@ -379,6 +381,27 @@ export class GraphView extends EventTarget {
       [x0, y0, x1, y1] = [Math.min(x0, r[0]), Math.min(y0, r[1]), Math.max(x1, r[2]), Math.max(y1, r[3])];
     }
     this.panZoom.reveal({ x: x0, y: y0, width: x1 - x0, height: y1 - y0 });
+  }
+
+  /**
+   * Bring an open group's frame into view: whole if it fits at this zoom, else its top left
+   * corner (its label, which closes it) near the window's.
+   */
+  revealCluster(id) {
+    const place = this.layout?.clusters?.[id];
+    if (!place) return;
+    const rect = { x: place.x - place.width / 2, y: place.y - place.height / 2, width: place.width, height: place.height };
+    const { width, height } = this.svg.getBoundingClientRect();
+    const { scale } = this.panZoom;
+    const margin = 24;
+    if (rect.width * scale <= width - 2 * margin && rect.height * scale <= height - 2 * margin) {
+      this.panZoom.reveal(rect, margin);
+      return;
+    }
+    const [x0, y0, x1, y1] = this.clusters.get(id).label;
+    if (this.panZoom.reveal({ x: x0, y: y0, width: x1 - x0, height: y1 - y0 }, margin)) {
+      this.panZoom.set(scale, margin - rect.x * scale, margin - rect.y * scale);
+    }
   }
 
   /** The point at parameter u (0..1) along a view edge's Bézier curve, from its input to its consumer. */

@@ -31,7 +31,8 @@ function backwardCaption(model, k) {
   }
   if (k === 0) {
     const seed = model.graph.seeded_with_ones ? "a gradient of ones (the root is not a scalar)" : "grad = 1";
-    return `Backward pass, nothing has fired yet. It starts at ${root} with ${seed}; each step fires one node, consumers before their inputs.`;
+    const what = [...model.view.boxes.values()].some((b) => b.kind === "group") ? "one node or a whole closed call" : "one node";
+    return `Backward pass, nothing has fired yet. It starts at ${root} with ${seed}; each step fires ${what}, consumers before their inputs.`;
   }
   const vsteps = model.view.steps.backward;
   const vstep = vsteps[k - 1];
