@@ -1,19 +1,26 @@
 """How fast the engine is, against PyTorch, hand-written NumPy and a micrograd-style scalar engine.
 
-Run: .venv/bin/python bench/engine.py [--repeat N]
+Run: .venv/bin/python bench/engine.py [--repeat N] [--only mlp scalar paths] [--timer cpu]
 Prints medians (microseconds per call over `repeat` timeit rounds) and ratios for
 - a 2-16-16-2 tanh MLP, forward + cross-entropy + backward, at batch 64 and 1024: ours (with and
   without recording the backward pass), PyTorch CPU eager (1 thread, and its default thread
   count), and the same computation written by hand in NumPy with no graph;
-- a 1,000-op scalar expression, built and backpropagated: ours vs a micrograd-style closure engine.
-Targets (issue #2): at batch 64 ours >= 4x faster than PyTorch and within 1.5x of NumPy by hand;
-the scalar graph at least as fast as the micrograd baseline.
+- a 1,000-op scalar expression, built and backpropagated: ours vs a micrograd-style closure engine;
+- top paths (k=64) on a 1,000-node scalar MLP (micrograd's 3-16-16-1 relu MLP and squared loss)
+  and on a 300-leaf graph with 2**300 paths: the search alone, and with every listed path read.
+Targets (issue 12): at batch 64 ours within 1.5x of NumPy by hand (then >= 3x faster than PyTorch);
+the scalar graph at least as fast as the micrograd baseline; record=True at batch 1024 under 1.5x
+of not recording; the MLP's top paths well under 30 ms.
+On a shared, busy machine `--timer cpu` (this process's CPU time) is steadier than wall time;
+it is wrong for PyTorch's multi-threaded column, which then counts every thread's spinning.
 """
 
 import argparse
 import math
+import random
 import statistics
 import sys
+import time
 import timeit
 from pathlib import Path
 
@@ -24,9 +31,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from engine import Tensor  # noqa: E402
 from engine.nn import MLP, two_moons  # noqa: E402
+from engine.paths import top_paths  # noqa: E402
 
 SIZES = (2, 16, 16, 2)
 NUMBER = {64: 100, 1024: 20}  # calls per timeit round
+
+
+TIMER = time.perf_counter
 
 
 def medians_us(fns: dict, repeat: int, number: int, setups: dict | None = None) -> dict[str, float]:
@@ -43,7 +54,7 @@ def medians_us(fns: dict, repeat: int, number: int, setups: dict | None = None) 
     rounds: dict[str, list[float]] = {name: [] for name in fns}
     for _ in range(repeat):
         for name, fn in fns.items():
-            t = timeit.timeit(fn, setup=setups.get(name, lambda: None), number=number)
+            t = timeit.Timer(fn, setup=setups.get(name, lambda: None), timer=TIMER).timeit(number=number)
             rounds[name].append(t / number * 1e6)
     return {name: statistics.median(times) for name, times in rounds.items()}
 
@@ -179,21 +190,41 @@ def micrograd_scalar():
     return xs
 
 
+# ---- top paths ----------------------------------------------------------------------------------
+
+
+def scalar_mlp(sizes: tuple[int, ...] = (3, 16, 16, 1), seed: int = 1337) -> Tensor:
+    """micrograd's MLP program on our Tensors: relu hidden layers, squared loss, 1,031 nodes."""
+    rng = random.Random(seed)
+    xs: list[Tensor] = [Tensor(v) for v in (2.0, 3.0, -1.0)]
+    for depth, (n_in, n_out) in enumerate(zip(sizes, sizes[1:])):
+        outs = []
+        for _ in range(n_out):
+            act = Tensor(0.0, requires_grad=True)
+            for x in xs[:n_in]:
+                act = act + Tensor(rng.uniform(-1, 1), requires_grad=True) * x
+            outs.append(act.relu() if depth < len(sizes) - 2 else act)
+        xs = outs
+    return (xs[0] - 1.0) ** 2
+
+
+def doubling_products(n: int = 300) -> Tensor:
+    """y = (y + y) * w_i, n times: n + 1 leaves and 2**n paths from x."""
+    y = Tensor(1.0, requires_grad=True)
+    for i in range(n):
+        y = (y + y) * Tensor(1.0 + 0.001 * i, requires_grad=True)
+    return y
+
+
+def read_every_path(root: Tensor) -> int:
+    """top_paths, then every listed path's nodes and factors, as a caller that shows them all."""
+    return sum(len(p.nodes) + len(p.factors or ()) for listed in top_paths(root, k=64).values() for p in listed.paths)
+
+
 # ---- the table --------------------------------------------------------------------------------
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=25, help="timeit rounds; the median is reported")
-    args = parser.parse_args()
-    sys.setrecursionlimit(10_000)  # the micrograd baseline sorts recursively
-    default_threads = torch.get_num_threads()
-    # Everything runs with torch on 1 thread first; torch's default thread count is timed last and
-    # alone, because its idle OpenMP workers keep spinning and would slow down whatever runs next.
-    torch.set_num_threads(1)
-    print(f"numpy {np.__version__}, torch {torch.__version__} (default threads: {default_threads}); "
-          f"median of {args.repeat} rounds, microseconds per call\n")
-
+def bench_mlp(repeat: int, threads: bool) -> dict[str, list[float]]:
     rows: dict[str, list[float]] = {}
     batches = {batch: two_moons(batch, noise=0.1, seed=0) for batch in (64, 1024)}
     model = MLP(SIZES, seed=0)
@@ -204,19 +235,17 @@ def main() -> None:
             "ours, record=True": ours_step(model, points, labels, record=True),
             "numpy by hand": numpy_step(model, points, labels),
             "torch eager, 1 thread": torch_step(model, points, labels),
-        }, args.repeat, NUMBER[batch])
+        }, repeat, NUMBER[batch])
         for name, t in timings.items():
             rows.setdefault(name, []).append(t)
-
-    ours_grads, micrograd_grads = ours_scalar(), micrograd_scalar()
-    np.testing.assert_allclose([float(x.grad) for x in ours_grads], [x.grad for x in micrograd_grads], rtol=1e-12)
-    scalar = medians_us({"ours": ours_scalar, "micrograd-style": micrograd_scalar}, args.repeat, 3)
-
-    torch.set_num_threads(default_threads)
-    threaded = f"torch eager, {default_threads} threads"
-    for batch, (points, labels) in batches.items():
-        rows.setdefault(threaded, []).extend(
-            medians_us({threaded: torch_step(model, points, labels)}, args.repeat, NUMBER[batch]).values())
+    if threads:  # last and alone: torch's idle OpenMP workers keep spinning and slow what runs next
+        default_threads = torch.get_num_threads()
+        torch.set_num_threads(DEFAULT_THREADS)
+        threaded = f"torch eager, {DEFAULT_THREADS} threads"
+        for batch, (points, labels) in batches.items():
+            rows.setdefault(threaded, []).extend(
+                medians_us({threaded: torch_step(model, points, labels)}, repeat, NUMBER[batch]).values())
+        torch.set_num_threads(default_threads)
 
     print(f"{'MLP 2-16-16-2, fwd+CE+bwd':<30}{'batch 64':>12}{'batch 1024':>12}")
     for name, (small, large) in rows.items():
@@ -226,15 +255,66 @@ def main() -> None:
     for name in rows:
         if name != "ours":
             print(f"  {name:<28}{rows[name][0] / ours[0]:>12.2f}{rows[name][1] / ours[1]:>12.2f}")
+    return rows
+
+
+def bench_scalar(repeat: int) -> dict[str, float]:
+    ours_grads, micrograd_grads = ours_scalar(), micrograd_scalar()
+    np.testing.assert_allclose([float(x.grad) for x in ours_grads], [x.grad for x in micrograd_grads], rtol=1e-12)
+    scalar = medians_us({"ours": ours_scalar, "micrograd-style": micrograd_scalar}, repeat, 3)
     print(f"\n{'scalar graph, 1,000 ops':<30}{'build+bwd':>12}")
     for name, t in scalar.items():
         print(f"  {name:<28}{t:>12.1f}")
     print(f"  {'micrograd / ours':<28}{scalar['micrograd-style'] / scalar['ours']:>12.2f}")
+    return scalar
 
-    print("\ntargets: torch (1 thread) / ours >= 4 at batch 64: "
-          f"{rows['torch eager, 1 thread'][0] / ours[0]:.2f}; ours / numpy by hand <= 1.5 at batch 64: "
-          f"{ours[0] / rows['numpy by hand'][0]:.2f}; micrograd / ours >= 1: "
-          f"{scalar['micrograd-style'] / scalar['ours']:.2f}")
+
+def bench_paths(repeat: int) -> dict[str, list[float]]:
+    graphs = {"MLP, 1,031 nodes": scalar_mlp(), "2**300 paths, 901 nodes": doubling_products()}
+    rows: dict[str, list[float]] = {}
+    for root in graphs.values():
+        timings = medians_us({"top_paths(k=64)": lambda root=root: top_paths(root, k=64),
+                              "+ read every path": lambda root=root: read_every_path(root)},
+                             max(repeat // 3, 3), 1)
+        for column, t in timings.items():
+            rows.setdefault(column, []).append(t / 1000)
+    print(f"\n{'top paths, ms':<30}" + "".join(f"{name:>26}" for name in graphs))
+    for column, times in rows.items():
+        print(f"  {column:<28}" + "".join(f"{t:>26.1f}" for t in times))
+    return rows
+
+
+DEFAULT_THREADS = torch.get_num_threads()
+
+
+def main() -> None:
+    global TIMER
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=25, help="timeit rounds; the median is reported")
+    parser.add_argument("--only", nargs="+", choices=("mlp", "scalar", "paths"), default=("mlp", "scalar", "paths"))
+    parser.add_argument("--timer", choices=("wall", "cpu"), default="wall",
+                        help="cpu: this process's CPU time, steadier on a busy machine")
+    parser.add_argument("--no-threads", action="store_true", help="skip torch at its default thread count")
+    args = parser.parse_args()
+    TIMER = time.process_time if args.timer == "cpu" else time.perf_counter
+    sys.setrecursionlimit(10_000)  # the micrograd baseline sorts recursively
+    torch.set_num_threads(1)
+    print(f"numpy {np.__version__}, torch {torch.__version__} (default threads: {DEFAULT_THREADS}); "
+          f"median of {args.repeat} rounds, microseconds per call, {args.timer} time\n")
+    targets = []
+    if "mlp" in args.only:
+        rows = bench_mlp(args.repeat, threads=not args.no_threads)
+        ours = rows["ours"]
+        targets += [f"ours / numpy by hand <= 1.5 at batch 64: {ours[0] / rows['numpy by hand'][0]:.2f}",
+                    f"torch (1 thread) / ours >= 3 at batch 64: {rows['torch eager, 1 thread'][0] / ours[0]:.2f}",
+                    f"record / not <= 1.5 at batch 1024: {rows['ours, record=True'][1] / ours[1]:.2f}"]
+    if "scalar" in args.only:
+        scalar = bench_scalar(args.repeat)
+        targets.append(f"micrograd / ours >= 1: {scalar['micrograd-style'] / scalar['ours']:.2f}")
+    if "paths" in args.only:
+        paths = bench_paths(args.repeat)
+        targets.append(f"MLP top_paths well under 30 ms: {paths['top_paths(k=64)'][0]:.1f}")
+    print("\ntargets: " + "; ".join(targets))
 
 
 if __name__ == "__main__":

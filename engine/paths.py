@@ -4,8 +4,8 @@ A leaf's gradient is the sum, over every path from the leaf up to the root, of t
 back along that path: at each edge (consumer `source`, its input `target`, argument `arg`) the
 consumer's VJP is applied and only argument `arg`'s contribution is kept (summed back over
 broadcast axes). On a scalar graph that is the product of the local derivatives on the path.
-Counting paths and listing the largest ones both run as dynamic programmes over the reverse
-topological order, so 60 doublings `x = x + x` (2**60 paths) take 60 steps, not 2**60.
+Counting paths and listing the largest ones run together as one dynamic programme over the
+reverse topological order, so 60 doublings `x = x + x` (2**60 paths) take 60 steps, not 2**60.
 """
 
 from dataclasses import dataclass
@@ -30,25 +30,55 @@ class Edge:
     arg: int
 
 
-@dataclass
 class Path:
     """One path from a leaf to the root and what it contributes to the leaf's gradient.
 
     `nodes` run leaf -> root; `edges[i]` joins `nodes[i]` (its target) to `nodes[i + 1]` (its
     source). `factors[i]` is the local derivative d nodes[i+1] / d nodes[i] when every node on the
     path is 0-d, else `factors` is None (a tensor edge is a linear map, not a number).
-    `value` is shaped like the leaf; `magnitude` is |value| (Frobenius norm for tensors).
+    `value` is shaped like the leaf; `magnitude` is |value| (Frobenius norm for tensors);
+    `length` counts the edges.
+
+    `nodes`, `edges` and `factors` are read back from the search's pointers the first time one of
+    them is asked for: 2**300 paths listed 64 per leaf hold millions of nodes, and a caller
+    usually shows a few of them.
     """
 
-    nodes: tuple[Tensor, ...]
-    edges: tuple[Edge, ...]
-    factors: tuple[float, ...] | None
-    value: np.ndarray
-    magnitude: float
+    __slots__ = ("leaf", "value", "magnitude", "length", "_pointers", "_row", "_read")
+
+    def __init__(self, leaf: Tensor, value: np.ndarray, magnitude: float, length: int,
+                 pointers: "_Pointers", row: int) -> None:
+        self.leaf = leaf
+        self.value = value
+        self.magnitude = magnitude
+        self.length = length
+        self._pointers = pointers
+        self._row = row
+        self._read: tuple[tuple[Tensor, ...], tuple[Edge, ...], tuple[float, ...] | None] | None = None
+
+    def _walk(self) -> tuple[tuple[Tensor, ...], tuple[Edge, ...], tuple[float, ...] | None]:
+        if self._read is None:
+            self._read = self._pointers.read(self.leaf, self._row)
+        return self._read
+
+    @property
+    def nodes(self) -> tuple[Tensor, ...]:
+        return self._walk()[0]
+
+    @property
+    def edges(self) -> tuple[Edge, ...]:
+        return self._walk()[1]
+
+    @property
+    def factors(self) -> tuple[float, ...] | None:
+        return self._walk()[2]
 
     @property
     def args(self) -> tuple[int, ...]:
         return tuple(e.arg for e in self.edges)
+
+    def __repr__(self) -> str:
+        return f"Path(length={self.length}, magnitude={self.magnitude:.4g}, factors={self.factors})"
 
 
 @dataclass
@@ -72,6 +102,7 @@ def count_paths(root: Tensor) -> dict[Tensor, int]:
 
     paths(root) = 1 and paths(n) = sum over n's uses (edges) of paths(consumer); each consumer is
     final before its inputs are reached in reverse topological order. Python ints, so exact.
+    (`top_paths` counts the same way, in its own pass.)
     """
     order = [n for n in reverse_topological_order(root) if n.requires_grad or n is root]
     counts: dict[Tensor, int] = {n: 0 for n in order}
@@ -85,52 +116,59 @@ def count_paths(root: Tensor) -> dict[Tensor, int]:
 
 @dataclass
 class _Beam:
-    """Partial paths root -> one node, as parallel arrays (one row per path).
+    """Partial paths root -> one node, as parallel arrays (one row per path), largest first.
 
     `values[i]` is path i's gradient contribution at the node, shaped like the node; `edges[i]`
     indexes the edge it arrived by (-1 at the root) and `parents[i]` is its row in the beam of
-    that edge's source, so a path is read back by following (edge, parent) pointers to the root.
-    Arrays rather than objects: a 5,000-node scalar graph holds hundreds of thousands of paths.
+    that edge's source, so a path is read back by following (edge, parent) pointers to the root;
+    `lengths[i]` counts its edges. Arrays rather than objects: a 5,000-node scalar graph holds
+    hundreds of thousands of partial paths. `ordered` says the rows are already largest first
+    (a kept beam, or one scaled by a finite non-zero factor), so no sort is needed to merge it alone.
     """
 
     magnitudes: np.ndarray
     values: np.ndarray
     edges: np.ndarray
     parents: np.ndarray
+    lengths: np.ndarray
+    ordered: bool = True
 
 
 def top_paths(root: Tensor, seed: Any = None, k: int = 64) -> dict[Tensor, PathList]:
     """For every leaf under `root` (requires_grad, no op): its `k` largest paths to the root.
 
-    A K-best dynamic programme from the root downwards: every node keeps the `k` largest partial
-    paths root -> node, and extends each of them along each of the node's input edges.
-    On scalar paths a magnitude is a product of |local derivatives|, so a path among a leaf's
-    top k has a prefix among its node's top k and the listing is exact (ties keep discovery
-    order). On tensor paths magnitudes (Frobenius norms) do not multiply, so the same procedure
-    is a beam search: the listed paths are large ones but possibly not the largest, and
-    `PathList.exact` is False. Either way the values are exact and, with nothing left out,
-    they sum to the gradient (by linearity of each VJP).
+    One pass over the graph in reverse topological order, a K-best dynamic programme: when a node
+    is reached every consumer is done, so all its candidates (its consumers' kept paths, each
+    extended by one edge) are known; it keeps the `k` largest, extends them along each of its
+    input edges, and adds its path count to each input's. On scalar paths a magnitude is a
+    product of |local derivatives|, so a path among a leaf's top k has a prefix among its node's
+    top k and the listing is exact (ties keep discovery order). On tensor paths magnitudes
+    (Frobenius norms) do not multiply, so the same procedure is a beam search: the listed paths
+    are large ones but possibly not the largest, and `PathList.exact` is False. Either way the
+    values are exact and, with nothing left out, they sum to the gradient (by linearity of each VJP).
 
     Each scalar edge's local derivative is computed once (its VJP applied to 1) and then
     multiplies whole beams; a tensor edge applies the VJP once per path in the beam.
-    `seed` defaults to ones shaped like the root (1.0 for a scalar root).
+    `seed` defaults to ones shaped like the root (1.0 for a scalar root). `k = 0` counts the
+    paths and lists none.
     """
-    if k < 1:
-        raise ValueError("k must be at least 1")
+    if k < 0:
+        raise ValueError("k must be at least 0")
     if not root.requires_grad:
         return {}
-    counts = count_paths(root)
-    order = [n for n in reverse_topological_order(root) if n.requires_grad]
     start = np.ones(root.data.shape) if seed is None else as_array(seed)
     if start.shape != root.data.shape:
         raise ValueError(f"seed of shape {start.shape} does not match the root's shape {root.data.shape}")
+    order = [n for n in reverse_topological_order(root) if n.requires_grad]
     edges: list[Edge] = []
     factors: list[float | None] = []  # per edge: the local derivative of a 0-d -> 0-d edge, else None
-    pending: dict[Tensor, list[_Beam]] = {
-        root: [_Beam(np.array([_norm(start)]), start[None], np.array([-1]), np.array([0]))]}
+    counts: dict[Tensor, int] = {root: 1}
+    pending: dict[Tensor, list[_Beam]] = {root: [_Beam(
+        np.array([_norm(start)]), start[None], np.array([-1]), np.array([0]), np.array([0]))]}
     beams: dict[Tensor, _Beam] = {}
     # all_scalar[n]: every path root -> n joins 0-d nodes only, so n's ranking is exact
     all_scalar: dict[Tensor, bool] = {root: root.data.ndim == 0}
+    one = np.ones(())
     for node in order:
         beam = beams[node] = _largest(pending.pop(node), k)
         targets = [(arg, t) for arg, t in enumerate(node.inputs) if t.requires_grad]
@@ -139,26 +177,32 @@ def top_paths(root: Tensor, seed: Any = None, k: int = 64) -> dict[Tensor, PathL
         scalar = node.data.ndim == 0 and all(t.data.ndim == 0 for _, t in targets)
         inputs = [t.data for t in node.inputs]
         if scalar:
-            contributions = node.op.vjp(np.ones(()), node.data, *inputs, **node.params)
+            contributions = node.op.vjp(one, node.data, *inputs, **node.params)
             local = [0.0 if c is None else float(c) for c in contributions]
         else:
             per_path = [node.op.vjp(v, node.data, *inputs, **node.params) for v in beam.values]
         rows = np.arange(len(beam.magnitudes))
+        lengths = beam.lengths + 1
         for arg, target in targets:
+            counts[target] = counts.get(target, 0) + counts[node]
             all_scalar[target] = scalar and all_scalar[node] and all_scalar.get(target, True)
             edges.append(Edge(node, target, arg))
             if scalar:
                 f = local[arg]
                 factors.append(f)
                 values, magnitudes = beam.values * f, beam.magnitudes * abs(f)
+                # |f| times a descending column is still descending, unless 0 * inf or a NaN appears
+                ordered = f != 0.0 and np.isfinite(f)
             else:
                 factors.append(None)
-                values = np.stack([_edge_value(c[arg], target) for c in per_path])
+                values = np.array([_edge_value(c[arg], target) for c in per_path]).reshape(-1, *target.data.shape)
                 magnitudes = np.sqrt(np.sum(values.reshape(len(rows), -1) ** 2, axis=1))
-            pending.setdefault(target, []).append(_Beam(magnitudes, values, np.full(len(rows), len(edges) - 1), rows))
-    pointers = {node: (beam.edges.tolist(), beam.parents.tolist()) for node, beam in beams.items()}
+                ordered = False
+            pending.setdefault(target, []).append(
+                _Beam(magnitudes, values, np.full(len(rows), len(edges) - 1), rows, lengths, bool(ordered)))
+    pointers = _Pointers(edges, factors, beams)
     return {
-        leaf: _path_list(leaf, beams[leaf], pointers, edges, factors, counts[leaf], all_scalar[leaf])
+        leaf: _path_list(leaf, beams[leaf], pointers, counts[leaf], all_scalar[leaf])
         for leaf in reversed(order) if leaf.op is None
     }
 
@@ -167,11 +211,15 @@ def _largest(candidates: list[_Beam], k: int) -> _Beam:
     """The k largest rows of several beams, largest first; a stable sort keeps ties in arrival order."""
     if len(candidates) == 1:
         merged = candidates[0]
+        if merged.ordered and len(merged.magnitudes) <= k:
+            return merged
     else:
-        merged = _Beam(*(np.concatenate(parts) for parts in zip(*(
-            (b.magnitudes, b.values, b.edges, b.parents) for b in candidates), strict=True)))
+        magnitudes, values, edges, parents, lengths = (np.concatenate(parts) for parts in zip(*(
+            (b.magnitudes, b.values, b.edges, b.parents, b.lengths) for b in candidates), strict=True))
+        merged = _Beam(magnitudes, values, edges, parents, lengths, ordered=False)
     keep = np.argsort(-merged.magnitudes, kind="stable")[:k]
-    return _Beam(merged.magnitudes[keep], merged.values[keep], merged.edges[keep], merged.parents[keep])
+    return _Beam(merged.magnitudes[keep], merged.values[keep], merged.edges[keep], merged.parents[keep],
+                 merged.lengths[keep])
 
 
 def _edge_value(contribution: np.ndarray | None, target: Tensor) -> np.ndarray:
@@ -185,17 +233,30 @@ def _norm(value: np.ndarray) -> float:
     return float(np.sqrt(np.sum(value * value)))
 
 
-def _path_list(leaf: Tensor, beam: _Beam, pointers: dict[Tensor, tuple[list[int], list[int]]],
-               edges: list[Edge], factors: list[float | None], total: int, exact: bool) -> PathList:
-    paths = []
-    for row in range(len(beam.magnitudes)):
-        node, i, taken = leaf, row, []
-        while (e := pointers[node][0][i]) >= 0:
+class _Pointers:
+    """The beams' (edge, parent) pointers as lists, to read a path back from when it is asked for."""
+
+    def __init__(self, edges: list[Edge], factors: list[float | None], beams: dict[Tensor, _Beam]) -> None:
+        self.edges = edges
+        self.factors = factors
+        self.sources = [e.source for e in edges]
+        self.rows = {node: (beam.edges.tolist(), beam.parents.tolist()) for node, beam in beams.items()}
+        self.source_rows = [self.rows[e.source] for e in edges]  # where a path arriving by edge e goes on
+
+    def read(self, leaf: Tensor, row: int) -> tuple[tuple[Tensor, ...], tuple[Edge, ...], tuple[float, ...] | None]:
+        """(nodes, edges, factors) of the path in row `row` of `leaf`'s beam, leaf -> root."""
+        taken = []
+        edge_of, parent_of = self.rows[leaf]
+        while (e := edge_of[row]) >= 0:
             taken.append(e)
-            i, node = pointers[node][1][i], edges[e].source
-        local = [f for e in taken if (f := factors[e]) is not None]
-        paths.append(Path(
-            (leaf, *(edges[e].source for e in taken)), tuple(edges[e] for e in taken),
-            tuple(local) if len(local) == len(taken) else None, beam.values[row].copy(),
-            float(beam.magnitudes[row])))
+            row = parent_of[row]
+            edge_of, parent_of = self.source_rows[e]
+        local = list(map(self.factors.__getitem__, taken))
+        return ((leaf, *map(self.sources.__getitem__, taken)), tuple(map(self.edges.__getitem__, taken)),
+                None if None in local else tuple(f for f in local if f is not None))
+
+
+def _path_list(leaf: Tensor, beam: _Beam, pointers: _Pointers, total: int, exact: bool) -> PathList:
+    paths = [Path(leaf, value, magnitude, length, pointers, row) for row, (value, magnitude, length) in enumerate(
+        zip(list(beam.values), beam.magnitudes.tolist(), beam.lengths.tolist(), strict=True))]
     return PathList(leaf, paths, total, total - len(paths), exact)

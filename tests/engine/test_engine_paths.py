@@ -2,6 +2,8 @@
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from engine import Tensor
 from engine.paths import count_paths, top_paths
@@ -157,3 +159,67 @@ def test_seed_must_match_the_root():
     x = Tensor(np.ones(3), requires_grad=True)
     with pytest.raises(ValueError, match="seed"):
         top_paths(x * 2.0, seed=np.ones(2))
+
+
+def test_k_zero_counts_paths_and_lists_none():
+    x, y = doublings(8)
+    (listed,) = top_paths(y, k=0).values()
+    assert (listed.paths, listed.total, listed.left_out) == ([], 2**8, 2**8)
+    with pytest.raises(ValueError, match="k"):
+        top_paths(y, k=-1)
+
+
+def test_two_to_the_three_hundred_paths_over_three_hundred_leaves():
+    # the hostile program of issue 10: a few lines, many leaves, 2**300 paths, 64 listed per leaf
+    y = x = Tensor(1.0, requires_grad=True, label="x")
+    ws = []
+    for i in range(300):
+        ws.append(Tensor(1.0 + 0.001 * i, requires_grad=True))
+        y = (y + y) * ws[-1]
+    listed = top_paths(y, k=64)
+    assert listed[x].total == 2**300 and listed[ws[0]].total == 2**299 and listed[ws[-1]].total == 1
+    assert all(len(p.paths) == min(64, p.total) for p in listed.values())
+    first = listed[x].paths[0]
+    assert first.length == len(first.edges) == 600 and first.nodes[0] is x and first.nodes[-1] is y
+    assert first.magnitude == pytest.approx(2**0 * np.prod([w.data for w in ws]))
+
+
+@st.composite
+def scalar_programs(draw):
+    """Small scalar DAGs with fan-out, x*x double edges, relu (zero factors) and ties (repeated values)."""
+    n_leaves = draw(st.integers(1, 4))
+    values = st.sampled_from([0.5, 1.0, -1.0, 2.0, -0.25, 0.0, 3.0])
+    nodes = [Tensor(draw(values), requires_grad=True, label=f"x{i}") for i in range(n_leaves)]
+    nodes.append(Tensor(draw(values)))  # a constant: takes no path
+    for _ in range(draw(st.integers(1, 12))):
+        a, b = draw(st.sampled_from(nodes)), draw(st.sampled_from(nodes))
+        kind = draw(st.sampled_from(["mul", "add", "sub", "relu", "tanh", "neg"]))
+        nodes.append(a * b if kind == "mul" else a + b if kind == "add" else a - b if kind == "sub"
+                     else a.relu() if kind == "relu" else a.tanh() if kind == "tanh" else -a)
+    root = nodes[-1]
+    for n in nodes[-4:-1]:
+        root = root * 0.5 + n
+    return root
+
+
+@settings(max_examples=150, deadline=None)
+@given(scalar_programs(), st.integers(0, 6))
+def test_scalar_listing_is_exact_on_random_programs(root, k):
+    if not root.requires_grad:
+        assert top_paths(root, k=k) == {}
+        return
+    counts = count_paths(root)
+    for leaf, listed in top_paths(root, k=k).items():
+        every = all_paths(root, leaf)
+        assert listed.exact and listed.total == len(every) == counts[leaf]
+        assert len(listed.paths) == min(k, len(every)) and listed.left_out == len(every) - len(listed.paths)
+        best = sorted((abs(v) for _, v in every), reverse=True)[:k]
+        np.testing.assert_allclose([p.magnitude for p in listed.paths], best, rtol=1e-12)
+        by_args = dict(every)
+        for p in listed.paths:
+            assert p.length == len(p.edges) == len(p.nodes) - 1 == len(p.factors)
+            assert p.nodes[0] is leaf and p.nodes[-1] is root
+            assert all(e.target is a and e.source is b and e.source.inputs[e.arg] is e.target
+                       for e, a, b in zip(p.edges, p.nodes, p.nodes[1:], strict=False))
+            assert float(p.value) == pytest.approx(by_args[p.args], rel=1e-12, abs=1e-300)
+            assert float(p.value) == pytest.approx(float(np.prod(p.factors)), rel=1e-12, abs=1e-300)
