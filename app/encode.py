@@ -1,5 +1,6 @@
 """NumPy values as JSON: JSON has no NaN or Infinity, and very large arrays are summarized."""
 
+import json
 import math
 from typing import Any
 
@@ -43,3 +44,8 @@ def summarize(a: np.ndarray) -> dict[str, Any]:
         "mean": encode_scalar(float(stats[2])),
         "head": [encode_scalar(float(x)) for x in a.ravel()[:SUMMARY_HEAD]],
     }
+
+
+def to_json(data: Any) -> bytes:
+    """Compact and deterministic: the same request gives byte-identical JSON."""
+    return json.dumps(data, separators=(",", ":"), allow_nan=False).encode()

@@ -7,6 +7,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from app.admission import Busy
 from app.language import ExpressionError
 
 
@@ -28,6 +29,10 @@ def install_error_handlers(app: FastAPI) -> None:
     async def expression_error(request: Request, exc: ExpressionError) -> JSONResponse:
         d = exc.to_dict()
         return error_response(exc.status, d["kind"], d["message"], d["line"], d["col"], d["end_col"])
+
+    @app.exception_handler(Busy)
+    async def busy(request: Request, exc: Busy) -> JSONResponse:
+        return error_response(503, "busy", exc.message, headers={"Retry-After": str(exc.retry_after_s)})
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:

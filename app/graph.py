@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from app.encode import encode_array, encode_scalar
+from app.encode import encode_array, encode_scalar, to_json
 from app.language import ExpressionError, Program, parse_program
 from app.language.groups import Group, reverse_creation_order
 from app.language.training import PROGRAM_MODES, History
@@ -93,6 +93,12 @@ def build_graph(source: str, root: str | None = None, options: GraphOptions = Gr
         return writer.write(correct_grads, paths, check, correct_history)
 
 
+def record_json(source: str, root: str | None = None, options: GraphOptions = GraphOptions()) -> bytes:
+    """build_graph's record as JSON, written where it is built: in a sandbox worker, inside the evaluation's
+    time limit, so a huge answer costs the worker's time, not the server's."""
+    return to_json(build_graph(source, root, options))
+
+
 def matching_grads(nodes: list[Tensor], program: Program, correct: Program) -> dict[Tensor, np.ndarray | None]:
     """The correct run's gradients for the nodes of a run with a program-level bug, matched by position:
     node for node when both runs built the same number of nodes, else leaf for leaf."""
@@ -149,12 +155,13 @@ class GraphWriter:
             "paths": {ids[leaf]: self.leaf_paths(p) for leaf, p in paths.items() if leaf in ids},
             "gradcheck": check,
             "diagnostics": self.diagnostics(report, saturated),
-            "layout": None,
-            "layout_reason": None,
             "compare": None if self.mode == "correct" else self.compare(correct_grads, correct_history),
             "history": self.history(self.program.history),
             "call": self.program.history.total_calls if self.program.snapshot else None,
             "reduced": list(self.detail.reduced),
+            # the server lays out the view: last, so it writes them (and the view) after this record's JSON
+            "layout": None,
+            "layout_reason": None,
         }
 
     def history(self, history: History) -> dict[str, Any] | None:

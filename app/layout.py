@@ -11,7 +11,9 @@ import subprocess
 from functools import lru_cache
 from typing import Any
 
+from app.admission import DRAWINGS, LAYOUTS, graphviz_runs
 from app.limits import LAYOUT_TIMEOUT_S, MAX_LAYOUT_BENDS, MAX_LAYOUT_BOXES
+from app.response_cache import depends_on_load
 from app.view import ViewBuilder, group_number
 
 POINTS_PER_INCH = 72.0
@@ -195,11 +197,17 @@ def virtual_nodes(key: Structure) -> int:
 
 
 def run_dot(source: str, fmt: str, timeout_s: float = LAYOUT_TIMEOUT_S) -> bytes:
-    """Graphviz `dot` on DOT text, bounded in time; every way it can fail becomes LayoutUnavailable."""
+    """Graphviz `dot` on DOT text, bounded in time; every way it can fail becomes LayoutUnavailable.
+
+    No more run at once than app.admission.graphviz_runs allows (layouts before drawings); Busy when
+    none frees in time. A timeout may be a busy machine: the answer made without it is not cached.
+    """
     try:
-        return subprocess.run(["dot", f"-T{fmt}"], input=source.encode(), capture_output=True,
-                              timeout=timeout_s, check=True).stdout
+        with graphviz_runs.admitted(LAYOUTS if fmt == "json0" else DRAWINGS, cost_s=timeout_s):
+            return subprocess.run(["dot", f"-T{fmt}"], input=source.encode(), capture_output=True,
+                                  timeout=timeout_s, check=True).stdout
     except subprocess.TimeoutExpired:
+        depends_on_load()
         raise LayoutUnavailable(f"Graphviz took longer than {timeout_s:g} s on this view") from None
     except FileNotFoundError:
         raise LayoutUnavailable("Graphviz (dot) is not installed on the server") from None

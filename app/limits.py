@@ -131,6 +131,43 @@ EVALUATION_MEMORY_BYTES = 1 << 30
 SANDBOX_WORKERS = 2
 """Worker processes kept started and ready."""
 
+# ---- a fair share: lanes, a cap per client, a deadline on waiting (app/admission.py) -------------
+
+CHEAP_LANE_WORKERS = 1
+"""Sandbox workers kept for requests estimated cheap (none when there is only one worker): a small program
+never waits behind programs that run to the limit."""
+
+CHEAP_EVALUATION_TIMEOUT_S = 1.0
+"""Wall-clock seconds a request estimated cheap may run in the cheap lane; past it its worker is killed and
+replaced, and the program runs again in the expensive lane under EVALUATION_TIMEOUT_S. Every gallery
+example and every micrograd program of the tests evaluates in under 0.5 s."""
+
+CHEAP_MAX_SOURCE_CHARS = 4_000
+"""Characters of a program estimated cheap."""
+
+CHEAP_MAX_NUMBER = 1_000
+"""Numbers written in a program estimated cheap are all below this (seeds aside): loop counts and tensor
+sizes are where a program's cost comes from."""
+
+CLIENT_MAX_COST_S = 10.0
+"""Seconds of work (the time limits of its requests) one client address may have waiting or running in each
+lane, of the sandbox and of Graphviz; more is answered 503 `busy` with Retry-After. Cost, not count: a class
+behind one address sends many small programs at once, and two that run to the limit cost 10 s."""
+
+QUEUE_WAIT_S = 5.0
+"""Seconds a request estimated expensive may wait for a sandbox worker; then it is answered 503 `busy` with
+Retry-After."""
+
+CHEAP_QUEUE_WAIT_S = 2.0
+"""Seconds a request estimated cheap may wait for a sandbox worker; then 503 `busy` with Retry-After."""
+
+MAX_GRAPHVIZ_PROCESSES = 2
+"""Graphviz runs at once (layouts and drawings), and never more than the machine's cores; one is kept for
+layouts, so drawings (PNG, SVG, GIF) run fewer."""
+
+GRAPHVIZ_QUEUE_WAIT_S = 3.0
+"""Seconds a layout or a drawing may wait for a Graphviz run; then 503 `busy` with Retry-After."""
+
 # ---- the picture: views of the graph and their Graphviz layout ----------------------------------
 
 OPENING_VIEW_MAX_BOXES = 60

@@ -7,7 +7,7 @@ from fastapi.staticfiles import StaticFiles
 
 from app import api, pages
 from app.errors import install_error_handlers
-from app.middleware import BodyLimit, InternalErrors, SecurityHeaders
+from app.middleware import BodyLimit, ClientAddress, InternalErrors, SecurityHeaders
 from app.page_files import STATIC
 from app.pages import SWAGGER_UI
 from app.sandbox import Sandbox
@@ -16,16 +16,15 @@ from app.settings import settings
 
 @asynccontextmanager
 async def lifespan(app: FastAPI):
-    app.state.sandbox = Sandbox(workers=settings.sandbox_workers, timeout_s=settings.eval_timeout_s,
-                                memory_bytes=settings.eval_memory_bytes)
+    app.state.sandbox = Sandbox.from_settings(settings)
     try:
         yield
     finally:
         app.state.sandbox.close()
 
 
-def healthz() -> dict[str, str]:
-    """Liveness: answers while the server can take requests."""
+async def healthz() -> dict[str, str]:
+    """Liveness: answers while the server can take requests (on the event loop: no thread needed)."""
     return {"status": "ok"}
 
 
@@ -41,6 +40,7 @@ def create_app() -> FastAPI:
     )
     install_error_handlers(new)
     # the last added is the outermost: headers go on every answer, including the 500 and the 413
+    new.add_middleware(ClientAddress)
     new.add_middleware(BodyLimit)
     new.add_middleware(InternalErrors)
     new.add_middleware(SecurityHeaders)

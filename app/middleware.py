@@ -1,10 +1,11 @@
-"""ASGI middleware: security headers on every response, a JSON 500 for any unexpected exception, and
-a cap on request body size."""
+"""ASGI middleware: security headers on every response, a JSON 500 for any unexpected exception, a cap
+on request body size, and who is asking (for the fair share of app/admission.py)."""
 
 import logging
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.admission import client_address
 from app.errors import error_response
 from app.limits import MAX_BODY_BYTES
 
@@ -120,3 +121,24 @@ class BodyLimit:
 
 class BodyTooLarge(Exception):
     pass
+
+
+class ClientAddress:
+    """Remember the client's address while its request is answered, for the caps of app/admission.py.
+
+    It is the connection's address, or the one a trusted proxy forwarded: uvicorn rewrites the scope's
+    client from X-Forwarded-For only for connections from `--forwarded-allow-ips` (127.0.0.1 by default).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        client = scope.get("client")
+        token = client_address.set(client[0] if client else "unknown")
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            client_address.reset(token)

@@ -1,13 +1,15 @@
-"""Run a function in a pre-started worker process under a hard time and memory limit.
+"""Run a function in a pre-started worker process under a hard time and memory limit, fairly.
 
 A signal cannot interrupt a long NumPy call; killing the process that runs it can. Each worker
-is started from a forkserver that has already imported NumPy, the engine and the language, so a
-start costs a fork and a call costs a round trip through a pipe (about a millisecond). Idle
-workers wait in a queue, so any number of threads may call `run` at once; a worker that times
-out, runs out of memory or dies is replaced and the call answers an ExpressionError of kind
-"limit", never hangs.
+is started from a forkserver that has already imported NumPy, the engine, the language and the
+graph record, so a start costs a fork and a call costs a round trip through a pipe (about a
+millisecond). Callers wait for a worker at a Gate (app/admission.py): a call estimated cheap runs in
+a lane with workers of its own under a short limit, an expensive one waits its turn under a cap per
+client and a deadline (503 past it); a worker that times out, runs out of memory or dies is replaced
+and the call answers an ExpressionError of kind "limit", never hangs.
 """
 
+import hashlib
 import multiprocessing
 import pickle
 import queue
@@ -16,15 +18,29 @@ import signal
 import threading
 import traceback
 import warnings
+from collections import OrderedDict
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
 
+from app.admission import Gate, Lane
 from app.language import ExpressionError
-from app.limits import EVALUATION_MEMORY_BYTES, EVALUATION_TIMEOUT_S, SANDBOX_WORKERS
+from app.limits import (
+    CHEAP_EVALUATION_TIMEOUT_S,
+    CHEAP_LANE_WORKERS,
+    CHEAP_QUEUE_WAIT_S,
+    CLIENT_MAX_COST_S,
+    EVALUATION_MEMORY_BYTES,
+    EVALUATION_TIMEOUT_S,
+    QUEUE_WAIT_S,
+    SANDBOX_WORKERS,
+)
+from app.settings import Settings
 
-PRELOAD = ["numpy", "engine", "app.sandbox"]  # imported once in the forkserver, inherited by every worker
+# imported once in the forkserver, inherited by every worker (app.graph: the record is built there)
+PRELOAD = ["numpy", "engine", "app.sandbox", "app.graph"]
 STOP = None  # sent instead of a call: the worker exits
+OVERRUNS_REMEMBERED = 1_024
 
 
 class SandboxTimeout(ExpressionError):
@@ -134,9 +150,15 @@ class Sandbox:
     """A pool of worker processes; `run(fn, *args)` calls a picklable top-level function in one."""
 
     def __init__(self, workers: int = SANDBOX_WORKERS, timeout_s: float = EVALUATION_TIMEOUT_S,
-                 memory_bytes: int = EVALUATION_MEMORY_BYTES) -> None:
+                 memory_bytes: int = EVALUATION_MEMORY_BYTES, cheap_timeout_s: float = CHEAP_EVALUATION_TIMEOUT_S,
+                 cheap_workers: int = CHEAP_LANE_WORKERS, client_max_cost_s: float = CLIENT_MAX_COST_S,
+                 queue_wait_s: float = QUEUE_WAIT_S, cheap_queue_wait_s: float = CHEAP_QUEUE_WAIT_S) -> None:
         self.timeout_s = timeout_s
         self.memory_bytes = memory_bytes
+        self.cheap = Lane("cheap", min(cheap_timeout_s, timeout_s), cheap_queue_wait_s, priority=True)
+        self.expensive = Lane("expensive", timeout_s, queue_wait_s)
+        self.gate = Gate("evaluations", slots=workers, reserved=cheap_workers, client_max_cost_s=client_max_cost_s)
+        self.overran: OrderedDict[bytes, None] = OrderedDict()  # calls that overran the cheap lane, by digest
         self.context = multiprocessing.get_context("forkserver")
         self.context.set_forkserver_preload(PRELOAD)
         self.idle: queue.Queue[Worker] = queue.Queue()
@@ -145,32 +167,58 @@ class Sandbox:
         for _ in range(workers):
             self.idle.put(Worker(self.context, memory_bytes))
 
-    def run(self, fn: Callable[..., Any], *args: Any) -> Any:
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "Sandbox":
+        return cls(workers=settings.sandbox_workers, timeout_s=settings.eval_timeout_s,
+                   memory_bytes=settings.eval_memory_bytes, cheap_timeout_s=settings.cheap_eval_timeout_s,
+                   cheap_workers=settings.cheap_lane_workers, client_max_cost_s=settings.client_max_cost_s,
+                   queue_wait_s=settings.queue_wait_s, cheap_queue_wait_s=settings.cheap_queue_wait_s)
+
+    def run(self, fn: Callable[..., Any], *args: Any, cheap: bool = False) -> Any:
         """fn(*args) in a worker: its result, or the exception it raised, raised here.
 
-        Raises SandboxTimeout after `timeout_s`, or an ExpressionError of kind "limit" if the
-        worker ran out of memory or died; either way the worker is replaced by a fresh one.
+        `cheap`: the caller estimates the call cheap; it runs in the cheap lane under the short limit,
+        and if it overruns that, again in the expensive lane (a call that overran once goes there
+        directly next time). Raises SandboxTimeout after the lane's limit, or an ExpressionError of kind
+        "limit" if the worker ran out of memory or died; either way the worker is replaced by a fresh
+        one. Raises Busy when the caller's client is over its cap or no worker freed in time.
         """
-        worker = self.take()
-        try:
-            status, payload = worker.call(fn, args, self.timeout_s)
-        except BaseException:
-            worker.kill()
-            self.give_back(Worker(self.context, self.memory_bytes))
-            raise
-        self.give_back(worker)
+        if cheap:
+            digest = hashlib.blake2b(pickle.dumps((fn, args))).digest()
+            if digest not in self.overran:
+                try:
+                    return self.run_in(self.cheap, fn, args)
+                except SandboxTimeout:
+                    if self.cheap.cost_s >= self.expensive.cost_s:
+                        raise  # the other lane's limit is no longer
+                    self.remember_overrun(digest)
+        return self.run_in(self.expensive, fn, args)
+
+    def run_in(self, lane: Lane, fn: Callable[..., Any], args: tuple[Any, ...]) -> Any:
+        with self.gate.admitted(lane):
+            worker = self.take()
+            try:
+                status, payload = worker.call(fn, args, lane.cost_s)
+            except BaseException:
+                worker.kill()
+                self.give_back(Worker(self.context, self.memory_bytes))  # before the slot is: the next caller finds it
+                raise
+            self.give_back(worker)
         if status == "error":
             raise payload
         return payload
 
+    def remember_overrun(self, digest: bytes) -> None:
+        with self.lock:
+            self.overran[digest] = None
+            if len(self.overran) > OVERRUNS_REMEMBERED:
+                self.overran.popitem(last=False)
+
     def take(self) -> Worker:
-        """An idle worker, waiting for one if all are busy."""
-        while not self.closed:
-            try:
-                return self.idle.get(timeout=0.1)
-            except queue.Empty:
-                continue  # look at `closed` again
-        raise RuntimeError("the sandbox is closed")
+        """An idle worker: the gate lets no more callers in than there are workers."""
+        if self.closed:
+            raise RuntimeError("the sandbox is closed")
+        return self.idle.get_nowait()
 
     def give_back(self, worker: Worker) -> None:
         with self.lock:

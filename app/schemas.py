@@ -8,7 +8,7 @@ from app.limits import MAX_OPEN_GROUPS
 
 Mode = Literal["correct", "overwrite", "no_unbroadcast", "alias", "no_zero_grad"]
 ErrorKind = Literal["syntax", "name", "type", "shape", "domain", "limit", "request", "not_found", "method_not_allowed",
-                    "internal"]
+                    "busy", "internal"]
 
 # A number, one of the strings "nan", "inf", "-inf" (JSON has no NaN), a nested list of those, or
 # for arrays too large to inline a summary object (see `ArraySummary`).

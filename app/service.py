@@ -1,13 +1,16 @@
 """The request pipeline: evaluate in a sandbox worker, then build the view and lay it out here (cached).
 
-The evaluated graph record is cached on its own, keyed by what evaluation depends on, so asking for
-another view of the same program (opening a function call) does not run the program again.
+The evaluated graph record is cached on its own, as the JSON the worker wrote, keyed by what evaluation
+depends on, so asking for another view of the same program (opening a function call) does not run the
+program again; the graph response is that JSON with the view and layout written after it.
 """
 
 import json
 from typing import Any
 
-from app.graph import GraphOptions, build_graph
+from app.admission import looks_cheap
+from app.encode import to_json
+from app.graph import GraphOptions, record_json
 from app.layout import lay_out_view
 from app.render import render
 from app.response_cache import ResponseCache
@@ -17,11 +20,7 @@ from app.step_table import step_table_csv, step_table_markdown
 from app.view import build_view
 
 responses = ResponseCache()
-
-
-def to_json(data: Any) -> bytes:
-    """Compact and deterministic: the same request gives byte-identical JSON."""
-    return json.dumps(data, separators=(",", ":"), allow_nan=False).encode()
+UNLAID = b'"layout":null,"layout_reason":null}'  # how a record's JSON ends (app.graph writes these last)
 
 
 def cache_key(kind: str, request: ProgramRequest) -> str:
@@ -32,39 +31,50 @@ def cache_key(kind: str, request: ProgramRequest) -> str:
     return kind + " " + json.dumps(fields, sort_keys=True)
 
 
-def evaluated_graph(sandbox: Sandbox, request: ProgramRequest) -> dict[str, Any]:
-    """The evaluated graph record (no view, no layout): run in the sandbox, or read back from the cache,
-    where it is kept as JSON under a key of what evaluation depends on."""
+def evaluated_json(sandbox: Sandbox, request: ProgramRequest) -> bytes:
+    """The evaluated graph record's JSON (no view, no layout), written in a sandbox worker (a program that
+    looks cheap runs in the cheap lane), or from the cache, under a key of what evaluation depends on."""
     program = ProgramRequest(**request.model_dump(include=set(ProgramRequest.model_fields)))
     options = GraphOptions(mode=program.mode, max_paths=program.max_paths, gradcheck=program.gradcheck,
                            call=program.call)
-    fresh: list[dict[str, Any]] = []
+    return responses.get_or_compute(cache_key("record", program), lambda: sandbox.run(
+        record_json, program.source, program.root, options, cheap=looks_cheap(program.source)))
 
-    def evaluate() -> bytes:
-        fresh.append(sandbox.run(build_graph, program.source, program.root, options))
-        return to_json(fresh[0])
 
-    body = responses.get_or_compute(cache_key("record", program), evaluate)
-    return fresh[0] if fresh else json.loads(body)  # just made: no need to parse it back
+def evaluated_graph(sandbox: Sandbox, request: ProgramRequest) -> dict[str, Any]:
+    """The evaluated graph record, parsed back from its JSON."""
+    return json.loads(evaluated_json(sandbox, request))
 
 
 def open_set(request: GraphRequest | ViewRequest) -> set[str] | None:
     return None if request.open is None else set(request.open)
 
 
+def view_fields(graph: dict[str, Any], request: GraphRequest) -> dict[str, Any]:
+    """The last fields of a graph response: the view asked for and, when asked, its layout."""
+    if not request.layout:
+        return {"layout": None, "layout_reason": None, "view": build_view(graph, open_set(request))}
+    view, layout, reason = lay_out_view(graph, open_set(request))
+    return {"layout": layout, "layout_reason": reason, "view": view}
+
+
 def compute_graph(sandbox: Sandbox, request: GraphRequest) -> dict[str, Any]:
     """The full graph record for a request; user-facing errors propagate as ExpressionError."""
     graph = evaluated_graph(sandbox, request)
-    if request.layout:
-        graph["view"], graph["layout"], graph["layout_reason"] = lay_out_view(graph, open_set(request))
-    else:
-        graph["view"] = build_view(graph, open_set(request))
+    graph.update(view_fields(graph, request))
     return graph
 
 
 def graph_json(sandbox: Sandbox, request: GraphRequest) -> bytes:
-    """The response body for a request, from the cache when the same request was answered before."""
-    return responses.get_or_compute(cache_key("graph", request), lambda: to_json(compute_graph(sandbox, request)))
+    """The response body for a request, from the cache when the same request was answered before: the
+    worker's JSON of the record, its last fields replaced, so the server writes only the view and layout
+    (the same bytes as to_json(compute_graph(...)))."""
+    def compute() -> bytes:
+        record = evaluated_json(sandbox, request)
+        assert record.endswith(UNLAID), "a graph record's JSON ends with its layout fields"
+        return record[:-len(UNLAID)] + to_json(view_fields(json.loads(record), request))[1:]
+
+    return responses.get_or_compute(cache_key("graph", request), compute)
 
 
 def compute_view(sandbox: Sandbox, request: ViewRequest) -> dict[str, Any]:

@@ -4,7 +4,16 @@ import os
 from dataclasses import dataclass, fields
 from typing import get_type_hints
 
-from app.limits import EVALUATION_MEMORY_BYTES, EVALUATION_TIMEOUT_S, SANDBOX_WORKERS
+from app.limits import (
+    CHEAP_EVALUATION_TIMEOUT_S,
+    CHEAP_LANE_WORKERS,
+    CHEAP_QUEUE_WAIT_S,
+    CLIENT_MAX_COST_S,
+    EVALUATION_MEMORY_BYTES,
+    EVALUATION_TIMEOUT_S,
+    QUEUE_WAIT_S,
+    SANDBOX_WORKERS,
+)
 
 
 def _env(name: str, default: str) -> str:
@@ -18,6 +27,11 @@ class Settings:
     sandbox_workers: int = SANDBOX_WORKERS
     eval_timeout_s: float = EVALUATION_TIMEOUT_S
     eval_memory_bytes: int = EVALUATION_MEMORY_BYTES
+    cheap_eval_timeout_s: float = CHEAP_EVALUATION_TIMEOUT_S
+    cheap_lane_workers: int = CHEAP_LANE_WORKERS
+    client_max_cost_s: float = CLIENT_MAX_COST_S
+    queue_wait_s: float = QUEUE_WAIT_S
+    cheap_queue_wait_s: float = CHEAP_QUEUE_WAIT_S
 
     @classmethod
     def from_env(cls) -> "Settings":
