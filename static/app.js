@@ -12,6 +12,7 @@ import { groupChain } from "./names.js";
 import { caption } from "./narrate.js";
 import { Player } from "./player.js";
 import { isPresenting, setPresenter, watchFullscreen } from "./presenter.js";
+import { smallestText } from "./box-drawing.js";
 import { buildModel, stateAt, stepCount, underlyingAt, viewSteps, withView } from "./steps.js";
 import { initTheme, toggleTheme } from "./theme.js";
 import { permalink, readUrlState, writeUrlState } from "./url-state.js";
@@ -175,13 +176,17 @@ async function run({ step = 0, gradcheckSummary = false } = {}) {
     return;
   }
   if (request !== state.request) return; // a newer run has started
+  if (state.open === null) {
+    const smaller = await viewThatFits(graph, { source, mode: state.mode, gradcheck: state.gradcheck });
+    if (request !== state.request) return;
+    if (smaller) graph = { ...graph, ...smaller };
+  }
   state.source = source;
   let k = 0;
   if (typeof step === "number") k = step;
   else if (step === "keep") k = previousK;
   else if (step === "edit" && wasAtEnd) k = Infinity;
   showGraph(graph, source, k);
-  if (!(await collapseToFit(request))) return;
   markReady();
   if (gradcheckSummary && graph.gradcheck && !state.selected) inspector.showGradcheck(state.model);
 }
@@ -265,16 +270,13 @@ async function showView(open, focusId = null) {
   return true;
 }
 
-/**
- * The view with the groups `open` open, or null: an error (shown unless `quiet`), or a newer
- * request started.
- */
-async function askView(open, request, { quiet = false } = {}) {
+/** The view with the groups `open` open, or null: an error (shown), or a newer request started. */
+async function askView(open, request) {
   try {
     const answer = await fetchView({ source: state.source, mode: state.mode, gradcheck: state.gradcheck, open: [...open].sort(byNumber) });
     return request === state.request ? answer : null;
   } catch (error) {
-    if (request === state.request && !quiet) showError(error);
+    if (request === state.request) showError(error);
     return null;
   }
 }
@@ -291,47 +293,40 @@ function applyView(answer, { refit = false, anchor = null } = {}) {
 
 /**
  * While the user has not chosen which groups to open, the view should fit the window whole with
- * readable text (in presenter mode, text for the back row). If the server's opening view does not,
- * close its deepest open groups, a level at a time, until it does or nothing is open. Resolves
- * false if a newer request took over.
+ * readable text (in presenter mode, text for the back row). If the server's opening view of
+ * `graph` does not, the view with its deepest open groups closed, a level at a time (all asked
+ * at once), that fits; or the one with none open. null: the view shown fits, or asking failed
+ * (an offline copy holds only some views).
  */
-async function collapseToFit(request) {
-  const model = state.model;
-  if (!mayCollapse()) return true;
-  const groups = model.view.groups;
+async function viewThatFits(graph, { source, mode, gradcheck }) {
+  const open = graph.view?.open ?? [];
+  if (open.length === 0 || fitsReadable(graph.layout)) return null;
+  const parent = new Map((graph.groups ?? []).map((g) => [g.id, g.parent]));
   const depth = (id) => {
     let d = 0;
-    for (let g = groups.get(id)?.parent; g; g = groups.get(g)?.parent) d += 1;
+    for (let g = parent.get(id); g; g = parent.get(g)) d += 1;
     return d;
   };
-  let open = [...model.view.open];
-  let answer = null;
-  while (open.length && !fitsReadable(answer ? answer.layout : model.graph.layout)) {
-    const deepest = Math.max(...open.map(depth));
-    open = open.filter((id) => depth(id) < deepest);
-    // a refusal (an offline copy holds only some views) keeps the view shown
-    const smaller = await askView(open, request, { quiet: true });
-    if (request !== state.request) return false;
-    if (!smaller) break;
-    answer = smaller;
-  }
-  if (answer) applyView(answer, { refit: true });
-  return true;
+  const depths = [...new Set(open.map(depth))].sort((a, b) => b - a);
+  const answers = await Promise.all(depths.map((d) => {
+    const smaller = open.filter((id) => depth(id) < d);
+    return fetchView({ source, mode, gradcheck, open: smaller }).catch(() => null);
+  }));
+  const shown = answers.filter((a) => a?.layout);
+  return shown.find((a) => fitsReadable(a.layout)) ?? shown.at(-1) ?? null;
 }
 
-/** Whether the view is the server's opening one, with groups open, and too large for the window. */
-function mayCollapse() {
-  const model = state.model;
-  return Boolean(model) && state.open === null && model.view.open.size > 0 && !fitsReadable(model.graph.layout);
-}
-
-/** Whether a layout would fit the graph pane whole with readable text (estimated from the drawn view's smallest text). */
+/**
+ * Whether a layout would fit the graph pane whole with readable text, before drawing it: its
+ * smallest text estimated as the badges of its smallest box (box-drawing.js sizes text by height).
+ */
 function fitsReadable(layout) {
   if (!layout) return true;
   const { width, height } = $("graph").getBoundingClientRect();
   const margin = 48; // the fit's padding, and badges and labels outside the boxes
   const scale = Math.min((width - margin) / layout.width, (height - margin) / layout.height);
-  return scale * view.minFont >= minTextPx("readable");
+  const lowest = Math.min(...Object.values(layout.nodes).map((b) => b.height));
+  return scale * smallestText(lowest) >= minTextPx("readable");
 }
 
 function byNumber(a, b) {
@@ -441,10 +436,13 @@ function afterPresenter() {
   // wait for the new layout before measuring the graph's box
   requestAnimationFrame(() => requestAnimationFrame(async () => {
     fit(state.fitMode === "whole" ? "whole" : "readable");
-    if (!mayCollapse()) return;
+    if (!state.model || state.open !== null || fitsReadable(state.model.graph.layout)) return;
     const request = ++state.request;
     body.dataset.ready = "false";
-    if (await collapseToFit(request)) markReady();
+    const smaller = await viewThatFits(state.model.graph, { source: state.source, mode: state.mode, gradcheck: state.gradcheck });
+    if (request !== state.request) return;
+    if (smaller) applyView(smaller, { refit: true });
+    markReady();
   }));
 }
 

@@ -17,6 +17,20 @@ export const UNKNOWN = "?";
 const HUES = 8; // instances of one function share one of this many colours
 const CLUSTER_FONT = 11; // an open group's label, in graph units: the server leaves room for it (app/layout.py)
 
+/** The font size of a box's rows, from its height: text fills the box's three lines. */
+function baseFont(height, tensor) {
+  return clamp((height - 2 * PAD) / 3.6, 7, tensor ? 14 : 16);
+}
+
+/** The smallest text a box of this height draws (its badges), to judge a layout before drawing it. */
+export function smallestText(height) {
+  return badgeFontFor(baseFont(height, false));
+}
+
+function badgeFontFor(base) {
+  return Math.max(base * 0.8, 7);
+}
+
 /** One of HUES colour classes for a group label: the same function always gets the same one. */
 export function hueOf(label) {
   let h = 2166136261;
@@ -148,7 +162,7 @@ function drawRows(rec, { title, shape, value, grad, gradTexts, pinned }) {
   const { el: g, w, h } = rec;
   const tensor = shape !== null;
   const inner = w - 2 * PAD;
-  const base = clamp((h - 2 * PAD) / 3.6, 7, tensor ? 14 : 16);
+  const base = baseFont(h, tensor);
   // a differing node's correct value is pinned over its bottom edge: keep the heat maps clear of it
   let heatH = tensor ? h - 2 * PAD - base * 3.6 - 4 - (pinned ? base * 0.9 : 0) : 0;
   if (heatH < 14) heatH = 0;
@@ -194,7 +208,7 @@ function drawRows(rec, { title, shape, value, grad, gradTexts, pinned }) {
 /** Pills on the box's top edge, outside it so that they never cover the title: right to left, and a bubble on the left. */
 function drawBadges(rec, badges, bubble) {
   const { el: g, w, x0, y0, base } = rec;
-  const badgeFont = Math.max(base * 0.8, 7);
+  const badgeFont = badgeFontFor(base);
   const badgeH = badgeFont * 1.4;
   const badgeY = round(1.5 - badgeH); // overlapping the border only
   let right = w - 4;
