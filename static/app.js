@@ -215,6 +215,7 @@ function draw(model, k, { refit, keepSelection = true, anchor = null }) {
   finder.setGraph(model.graph);
   view.build(model);
   $("graph").dataset.open = [...model.view.open].join(",");
+  body.classList.toggle("has-groups", model.view.groups.size > 0);
   showLayoutMissing(model);
   const n = stepCount(model, state.direction);
   player.load(n, Math.min(k, n));
@@ -482,6 +483,7 @@ function showDiagnostics(model) {
   const list = document.querySelector(".diagnostics");
   const messages = [...(graph.diagnostics?.messages ?? [])];
   if (model.view.reason) messages.unshift(`Shown more closed than asked: ${model.view.reason}`);
+  if (graph.reduced?.length) messages.push(`Left out to keep the answer small: ${graph.reduced.join("; ")}.`);
   if (graph.seeded_with_ones) messages.push("The root is not a scalar: backward starts from a gradient of ones.");
   list.replaceChildren(...messages.map((m) => {
     const li = document.createElement("li");

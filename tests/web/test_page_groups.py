@@ -309,3 +309,19 @@ def test_timings_open_and_median_step(web_factory, api):
         f"median_step_ms_mlp_{boxes}_boxes": round(grouped, 2)}))
     assert opened < 6, opened
     assert flat < 50 and grouped < 50, (flat, grouped)
+
+
+def test_a_view_closed_down_by_the_server_says_why(web):
+    """When Graphviz cannot lay out the view asked for, the server closes more groups and says why
+    in view.reason: the page shows that reason with the diagnostics."""
+    def closed_down(route):
+        response = route.fetch()
+        data = response.json()
+        data["view"]["reason"] = "Graphviz ran out of time; g3 was closed"
+        route.fulfill(response=response, json=data)
+
+    web.page.route("**/api/graph", closed_down)
+    web.open(src=DIAMOND)
+    diagnostics = web.page.locator(".diagnostics")
+    assert diagnostics.is_visible()
+    assert "Shown more closed than asked: Graphviz ran out of time; g3 was closed" in diagnostics.text_content()
