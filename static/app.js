@@ -5,32 +5,22 @@ import { Controls } from "./controls.js";
 import { Editor } from "./editor.js";
 import { download, copyText, pngBlob, svgMarkup } from "./export.js";
 import { FindBox } from "./find.js";
+import { fitsReadable, minTextPx, viewThatFits } from "./fitting.js";
 import { Flow, backwardMoves, forwardMoves } from "./flow.js";
 import { GraphView } from "./graph-view.js";
 import { Inspector } from "./inspector.js";
 import { groupChain } from "./names.js";
 import { caption } from "./narrate.js";
+import { showBugBanner, showDiagnostics, showLayoutMissing, showOutput, toast } from "./notices.js";
 import { Player } from "./player.js";
 import { isPresenting, setPresenter, watchFullscreen } from "./presenter.js";
-import { smallestText } from "./box-drawing.js";
 import { buildModel, stateAt, stepCount, underlyingAt, viewSteps, withView } from "./steps.js";
 import { initTheme, toggleTheme } from "./theme.js";
 import { permalink, readUrlState, writeUrlState } from "./url-state.js";
 import { stepCovering } from "./view-model.js";
 
 const FALLBACK_SOURCE = "a = 2\nb = 3\nc = 4\nL = (a*b + c) * (a - c)";
-// presenting, at least 24 px on a 1080-pixel-high screen (with a margin for rounding), and as
-// much of the picture's height on a smaller one: a projector scales the picture to the wall
-const PRESENTER_MIN_TEXT_PX = 26;
-const PRESENTER_SCREEN_PX = 1080;
-const READABLE_TEXT_PX = 9; // a graph opens no smaller than this (the "fit" button goes below)
 const URL_WRITE_DELAY_MS = 150;
-const MODE_WORDS = {
-  overwrite: "Bug: overwrite. A node used more than once keeps only its last contribution (grad = c instead of grad += c).",
-  no_unbroadcast: "Bug: no unbroadcast. Contributions to broadcast inputs are not summed back to the input's shape.",
-  alias: "Bug: alias. Gradients are stored by reference and added in place, so arrays that happen to be shared all change together.",
-};
-
 const $ = (id) => document.querySelector(`[data-testid="${id}"]`);
 const body = document.body;
 
@@ -177,7 +167,7 @@ async function run({ step = 0, gradcheckSummary = false } = {}) {
   }
   if (request !== state.request) return; // a newer run has started
   if (state.open === null) {
-    const smaller = await viewThatFits(graph, { source, mode: state.mode, gradcheck: state.gradcheck });
+    const smaller = await viewThatFits(graph, (open) => fetchView({ source, mode: state.mode, gradcheck: state.gradcheck, open }), fitsWindow);
     if (request !== state.request) return;
     if (smaller) graph = { ...graph, ...smaller };
   }
@@ -292,44 +282,6 @@ function applyView(answer, { refit = false, anchor = null } = {}) {
   showDiagnostics(model);
 }
 
-/**
- * While the user has not chosen which groups to open, the view should fit the window whole with
- * readable text (in presenter mode, text for the back row). If the server's opening view of
- * `graph` does not, the view with its deepest open groups closed, a level at a time (all asked
- * at once), that fits; or the one with none open. null: the view shown fits, or asking failed
- * (an offline copy holds only some views).
- */
-async function viewThatFits(graph, { source, mode, gradcheck }) {
-  const open = graph.view?.open ?? [];
-  if (open.length === 0 || fitsReadable(graph.layout)) return null;
-  const parent = new Map((graph.groups ?? []).map((g) => [g.id, g.parent]));
-  const depth = (id) => {
-    let d = 0;
-    for (let g = parent.get(id); g; g = parent.get(g)) d += 1;
-    return d;
-  };
-  const depths = [...new Set(open.map(depth))].sort((a, b) => b - a);
-  const answers = await Promise.all(depths.map((d) => {
-    const smaller = open.filter((id) => depth(id) < d);
-    return fetchView({ source, mode, gradcheck, open: smaller }).catch(() => null);
-  }));
-  const shown = answers.filter((a) => a?.layout);
-  return shown.find((a) => fitsReadable(a.layout)) ?? shown.at(-1) ?? null;
-}
-
-/**
- * Whether a layout would fit the graph pane whole with readable text, before drawing it: its
- * smallest text estimated as the badges of its smallest box (box-drawing.js sizes text by height).
- */
-function fitsReadable(layout) {
-  if (!layout) return true;
-  const { width, height } = $("graph").getBoundingClientRect();
-  const margin = 48; // the fit's padding, and badges and labels outside the boxes
-  const scale = Math.min((width - margin) / layout.width, (height - margin) / layout.height);
-  const lowest = Math.min(...Object.values(layout.nodes).map((b) => b.height));
-  return scale * smallestText(lowest) >= minTextPx("readable");
-}
-
 function byNumber(a, b) {
   return Number(a.slice(1)) - Number(b.slice(1));
 }
@@ -366,7 +318,7 @@ function centreOn(id) {
   const place = view.place(id);
   if (!place) return;
   const { width, height } = view.svg.getBoundingClientRect();
-  const scale = Math.max(view.panZoom.scale, minTextPx("readable") / view.minFont);
+  const scale = Math.max(view.panZoom.scale, minTextPx("readable", isPresenting()) / view.minFont);
   view.panZoom.set(scale, width / 2 - place.x * scale, height / 2 - place.y * scale);
   state.fitMode = "user";
 }
@@ -407,7 +359,7 @@ function select(id) {
 
 /**
  * Show the whole graph, as large as fits. Unless `how` is "whole", never with text smaller than
- * READABLE_TEXT_PX (in presenter mode, never smaller than PRESENTER_MIN_TEXT_PX at all): a
+ * readable (presenting, never smaller than text for the back row at all; see fitting.js): a
  * thousand-node graph then opens on a readable part, centred on the firing node or the root.
  */
 function fit(how = "readable", focusId = null) {
@@ -415,17 +367,16 @@ function fit(how = "readable", focusId = null) {
   const model = state.model;
   const focus = focusId ?? stateAt(model, state.direction, player.k).active ?? model.view.boxOf.get(model.root) ?? model.root;
   view.panZoom.fit(view.bounds, {
-    minScale: minTextPx(how) / view.minFont,
+    minScale: minTextPx(how, isPresenting()) / view.minFont,
     maxScale: isPresenting() ? 8 : 2.5,
     focus: view.nodeCenter(focus),
   });
   state.fitMode = how;
 }
 
-/** The smallest text a fit allows, in CSS pixels. */
-function minTextPx(how) {
-  if (isPresenting()) return PRESENTER_MIN_TEXT_PX * Math.min(1, window.innerHeight / PRESENTER_SCREEN_PX);
-  return how === "whole" ? 0 : READABLE_TEXT_PX;
+/** Whether a layout would show whole in the graph pane with readable text. */
+function fitsWindow(layout) {
+  return fitsReadable(layout, $("graph").getBoundingClientRect(), minTextPx("readable", isPresenting()));
 }
 
 function zoom(factor) {
@@ -437,10 +388,11 @@ function afterPresenter() {
   // wait for the new layout before measuring the graph's box
   requestAnimationFrame(() => requestAnimationFrame(async () => {
     fit(state.fitMode === "whole" ? "whole" : "readable");
-    if (!state.model || state.open !== null || fitsReadable(state.model.graph.layout)) return;
+    if (!state.model || state.open !== null || fitsWindow(state.model.graph.layout)) return;
     const request = ++state.request;
     body.dataset.ready = "false";
-    const smaller = await viewThatFits(state.model.graph, { source: state.source, mode: state.mode, gradcheck: state.gradcheck });
+    const ask = (open) => fetchView({ source: state.source, mode: state.mode, gradcheck: state.gradcheck, open });
+    const smaller = await viewThatFits(state.model.graph, ask, fitsWindow);
     if (request !== state.request) return;
     if (smaller) applyView(smaller, { refit: true });
     markReady();
@@ -476,53 +428,6 @@ function hideError() {
   $("error").replaceChildren();
   editor.clearError();
   $("graph").classList.remove("stale");
-}
-
-function showDiagnostics(model) {
-  const graph = model.graph;
-  const list = document.querySelector(".diagnostics");
-  const messages = [...(graph.diagnostics?.messages ?? [])];
-  if (model.view.reason) messages.unshift(`Shown more closed than asked: ${model.view.reason}`);
-  if (graph.reduced?.length) messages.push(`Left out to keep the answer small: ${graph.reduced.join("; ")}.`);
-  if (graph.seeded_with_ones) messages.push("The root is not a scalar: backward starts from a gradient of ones.");
-  list.replaceChildren(...messages.map((m) => {
-    const li = document.createElement("li");
-    li.textContent = m;
-    return li;
-  }));
-  list.hidden = messages.length === 0;
-}
-
-/** When the server could not lay out a view, the pane says why instead of drawing it. */
-function showLayoutMissing(model) {
-  const note = $("layout-missing");
-  const missing = !model.graph.layout;
-  note.hidden = !missing;
-  if (missing) {
-    const why = [model.graph.layout_reason, model.view.reason].filter(Boolean).join("; ");
-    note.textContent = `No drawing of this view${why ? `: ${why}` : ""}. Close some groups, or step through it with the captions below.`;
-  }
-}
-
-/** What the program printed, under the editor; hidden when it printed nothing. */
-function showOutput(lines) {
-  const panel = $("output");
-  panel.querySelector("pre").textContent = lines.join("\n");
-  panel.hidden = lines.length === 0;
-}
-
-function showBugBanner(graph) {
-  const banner = $("bug-banner");
-  body.classList.toggle("bug-mode", graph.mode !== "correct");
-  if (graph.mode === "correct" || !MODE_WORDS[graph.mode]) {
-    banner.hidden = true;
-    return;
-  }
-  const differs = graph.compare?.differs?.length ?? 0;
-  banner.textContent = `${MODE_WORDS[graph.mode]} ${differs === 0
-    ? "Here no gradient differs from the correct one."
-    : `${differs} ${differs === 1 ? "gradient differs" : "gradients differ"} (marked ≠, the correct value pinned below).`}`;
-  banner.hidden = false;
 }
 
 function showGallery(examples) {
@@ -586,16 +491,6 @@ async function copyLink() {
   writeUrlState(currentLinkState());
   const ok = await copyText(link);
   toast(ok ? "Link copied to the clipboard." : `Copy this link: ${link}`);
-}
-
-function toast(text) {
-  const el = $("toast");
-  el.textContent = text;
-  el.hidden = false;
-  clearTimeout(toast.timer);
-  toast.timer = setTimeout(() => {
-    el.hidden = true;
-  }, 4000);
 }
 
 function showTheme(theme) {
