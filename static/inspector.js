@@ -47,6 +47,15 @@ export class Inspector {
 
     const facts = htmlEl("dl", { className: "facts" });
     fact(facts, "shape", formatShape(node.shape));
+    const inputs = model.inputs.get(id);
+    if (inputs.length) {
+      // numbers folded into this box (× 1.1) are listed here like any input
+      fact(facts, "inputs", inputs.map((e) => {
+        const input = model.nodes.get(e.source);
+        const value = formatValue(input.value);
+        return input.kind === "const" && !input.label ? `${value} (a number)` : `${nodeName(model, e.source)} = ${value}`;
+      }).join(", "));
+    }
     if (node.op && Object.keys(node.params ?? {}).length) fact(facts, "params", JSON.stringify(node.params));
     fact(facts, "used by", `${node.fan_out} ${node.fan_out === 1 ? "consumer edge" : "consumer edges"}`);
     fact(facts, "value", formatValueFull(node.value), true);
