@@ -4,6 +4,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
 
+from app.animation import MEDIA_TYPES as ANIMATION_TYPES
 from app.examples import EXAMPLES
 from app.language import ExpressionError
 from app.language.reference import reference
@@ -14,7 +15,8 @@ from app.schemas import ErrorResponse, Example, GraphRequest, GraphResponse, Ren
 from app.service import drawing, graph_json, view_json
 from app.step_table import MEDIA_TYPES as TABLE_TYPES
 
-MEDIA_TYPES = {**DRAWING_TYPES, **TABLE_TYPES}
+MEDIA_TYPES = {**DRAWING_TYPES, **TABLE_TYPES, **ANIMATION_TYPES}
+FILE_EXTENSIONS = {"apng": "png"}  # what a file is called where it differs from the format (slides know .png)
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorResponse, "description": "The body is not valid JSON."},
@@ -70,5 +72,6 @@ def render_graph(body: RenderRequest, sandbox: SandboxDep) -> Response:
         content = drawing(sandbox, body)
     except LayoutUnavailable as e:
         raise ExpressionError("limit", str(e), None, None, None) from None
+    extension = FILE_EXTENSIONS.get(body.format, body.format)
     return Response(content, media_type=MEDIA_TYPES[body.format],
-                    headers={"Content-Disposition": f'inline; filename="graph.{body.format}"'})
+                    headers={"Content-Disposition": f'inline; filename="graph.{extension}"'})

@@ -190,3 +190,29 @@ past this is collapsed further without starting `dot`."""
 
 LAYOUT_TIMEOUT_S = 1.5
 """Wall-clock seconds `dot` may take on one view before the view is collapsed further."""
+
+# ---- the backward pass as an animation (GIF, APNG) ----------------------------------------------
+# Each is checked before drawing: frames and boxes from the view, the resolution from one layout.
+
+MAX_ANIMATION_FRAMES = 120
+"""Frames of one animation: the opening one and one per view step (over 3 minutes at 1.6 s a step);
+a longer pass is shown with calls closed or as the step table."""
+
+MAX_ANIMATION_BOXES = 60
+"""Boxes of a view drawn as an animation: what the opening view shows at most (OPENING_VIEW_MAX_BOXES);
+more cannot be read at the frame size."""
+
+MAX_ANIMATION_WIDTH_PX = 1_920
+"""Pixels across one frame (a full-HD slide); a wider drawing is drawn at a lower resolution."""
+
+MAX_ANIMATION_HEIGHT_PX = 1_440
+"""Pixels down one frame; a taller drawing is drawn at a lower resolution."""
+
+MAX_ANIMATION_PIXELS = 30_000_000
+"""Pixels of all frames together, which is what an animation costs: `dot` draws a million pixels in
+50-75 ms and Pillow decodes and encodes them in 20-40 ms (CPU), so 2-3 s at this bound (a 40-step,
+59-box view at 62 dpi). Past it frames are drawn at a lower resolution."""
+
+MIN_ANIMATION_DPI = 60
+"""The lowest resolution frames are drawn at to fit the bounds above (96 is the normal one): box text
+is 9 pixels high at 60. A view that would need less is refused."""

@@ -42,8 +42,9 @@ def call_name(group: dict[str, Any]) -> str:
 
 
 def label(lines: list[str]) -> str:
-    """User text (names, labels) only ever reaches DOT escaped, inside a quoted label."""
-    return "\\n".join(graphviz.escape(line) for line in lines)
+    """User text (names, labels) only ever reaches DOT escaped, inside a quoted label: never as an HTML-like
+    label, which the joined text would be taken for when it starts with '<' and ends with '>'."""
+    return graphviz.nohtml("\\n".join(graphviz.escape(line) for line in lines))
 
 
 class ViewDrawing:
@@ -66,15 +67,32 @@ class ViewDrawing:
             self.frames_in[self.groups[g]["parent"]].append(g)
 
     def source(self) -> str:
-        dot = graphviz.Digraph(graph_attr={"rankdir": "LR", "fontname": FONT},
+        dot = graphviz.Digraph(graph_attr={"rankdir": "LR", "fontname": FONT, **self.graph_attrs()},
                                node_attr={"shape": "box", "style": "rounded,filled", "fontname": FONT,
                                           "fontsize": "11"},
                                edge_attr={"color": "#475569"})
         self.fill(dot, None)
         for edge in self.view["edges"]:
-            first = self.edge_arg(edge)
-            dot.edge(edge["source"], edge["target"], label=str(first) if first else None, fontsize="9")
+            dot.edge(edge["source"], edge["target"], **self.edge_attrs(edge))
         return dot.source
+
+    # What a drawing of one moment of the backward pass (app/animation.py) draws differently.
+
+    def graph_attrs(self) -> dict[str, str]:
+        return {}
+
+    def frame_attrs(self, group_id: str) -> dict[str, str]:
+        return {}
+
+    def box_attrs(self, box_id: str) -> dict[str, str]:
+        return {}
+
+    def grad_text(self, node_id: str) -> str:
+        return f"grad {short(self.nodes[node_id]['grad'])}"
+
+    def edge_attrs(self, edge: dict[str, Any]) -> dict[str, str]:
+        first = self.edge_arg(edge)
+        return {"label": str(first), "fontsize": "9"} if first else {"fontsize": "9"}
 
     def fill(self, dot: graphviz.Digraph, parent: str | None) -> None:
         for box in self.boxes_in[parent]:
@@ -85,15 +103,18 @@ class ViewDrawing:
         for g in self.frames_in[parent]:
             with dot.subgraph(name=f"cluster_{g}") as frame:
                 frame.attr(label=label([call_name(self.groups[g])]), labeljust="l", style="rounded,dashed",
-                           color=FRAME_COLOR, fontname=FONT, fontsize="10")
+                           color=FRAME_COLOR, fontname=FONT, fontsize="10", **self.frame_attrs(g))
                 self.fill(frame, g)
 
-    def node_box(self, dot: graphviz.Digraph, node: dict[str, Any]) -> None:
-        title = node["label"] or node["op"] or node["kind"]
+    def title(self, node: dict[str, Any]) -> str:
         if node["label"] and node["op"]:
-            title = f"{node['label']} = {node['op']}"
+            return f"{node['label']} = {node['op']}"
+        return str(node["label"] or node["op"] or node["kind"])
+
+    def node_box(self, dot: graphviz.Digraph, node: dict[str, Any]) -> None:
+        title = self.title(node)
         shape = f"  shape {tuple(node['shape'])}" if node["shape"] else ""
-        lines = [title + shape, f"value {short(node['value'])}", f"grad {short(node['grad'])}"]
+        lines = [title + shape, f"value {short(node['value'])}", self.grad_text(node["id"])]
         consts = self.folded_in.get(node["id"], [])
         lines += [f"with {short(self.nodes[c]['value'])}" for c in consts[:MAX_FOLDED_SHOWN]]
         if len(consts) > MAX_FOLDED_SHOWN:
@@ -104,16 +125,18 @@ class ViewDrawing:
             attrs.update(color=SUM_COLOR, penwidth="2.5", peripheries="2")
         if {"nan", "inf"} & set(node["flags"]):
             attrs.update(color="#7c3aed", penwidth="2.5", style="rounded,filled,dashed")
+        attrs.update(self.box_attrs(node["id"]))
         dot.node(node["id"], label(lines), **attrs)
 
     def group_box(self, dot: graphviz.Digraph, box: dict[str, Any]) -> None:
         lines = [f"{call_name(self.groups[box['id']])}  ({box['members']} nodes)"]
         for out in box["outputs"][:MAX_OUTPUTS_SHOWN]:
             node = self.nodes[out]
-            lines.append(f"value {short(node['value'])}  grad {short(node['grad'])}")
+            lines.append(f"value {short(node['value'])}  {self.grad_text(out)}")
         if len(box["outputs"]) > MAX_OUTPUTS_SHOWN:
             lines.append(f"and {len(box['outputs']) - MAX_OUTPUTS_SHOWN} more outputs")
-        dot.node(box["id"], label(lines), fillcolor=GROUP_FILL, style="filled", penwidth="1.5")
+        attrs = {"fillcolor": GROUP_FILL, "style": "filled", "penwidth": "1.5", **self.box_attrs(box["id"])}
+        dot.node(box["id"], label(lines), **attrs)
 
     def edge_arg(self, edge: dict[str, Any]) -> int | None:
         """The argument position, for a view edge that stands for one edge of the graph."""

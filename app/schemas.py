@@ -66,9 +66,10 @@ class ViewRequest(ProgramRequest):
 
 
 class RenderRequest(GraphRequest):
-    format: Literal["svg", "png", "dot", "csv", "md"] = Field("svg", description=(
-        "A drawing (svg, png, dot) of the view asked for, or the backward pass as a step table (csv, md): "
-        "one row per event."))
+    format: Literal["svg", "png", "dot", "csv", "md", "gif", "apng"] = Field("svg", description=(
+        "A drawing (svg, png, dot) of the view asked for, the backward pass as a step table (csv, md): "
+        "one row per event, or the backward pass over the view as an animation (gif, apng): one frame "
+        "per view step plus the opening one."))
 
 
 class ErrorDetail(BaseModel):

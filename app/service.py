@@ -9,6 +9,8 @@ import json
 from typing import Any
 
 from app.admission import looks_cheap
+from app.animation import MEDIA_TYPES as ANIMATION_TYPES
+from app.animation import animate
 from app.encode import to_json
 from app.graph import GraphOptions, record_json
 from app.layout import lay_out_view
@@ -89,10 +91,12 @@ def view_json(sandbox: Sandbox, request: ViewRequest) -> bytes:
 
 
 def drawing(sandbox: Sandbox, request: RenderRequest) -> bytes:
-    """A static drawing of the view asked for, or the step table; raises LayoutUnavailable when
-    Graphviz cannot make the drawing."""
+    """A static drawing of the view asked for, its backward pass as an animation, or the step table;
+    raises LayoutUnavailable when Graphviz cannot make the drawing or the animation is past its bounds."""
     if request.format == "csv":
         return step_table_csv(evaluated_graph(sandbox, request))
     if request.format == "md":
         return step_table_markdown(evaluated_graph(sandbox, request))
+    if request.format in ANIMATION_TYPES:
+        return animate(evaluated_graph(sandbox, request), open_set(request), request.format, request.source)
     return render(evaluated_graph(sandbox, request), open_set(request), request.format)
