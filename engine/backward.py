@@ -13,9 +13,9 @@ import numpy as np
 
 from engine.broadcast import Shape, sums_to, unbroadcast
 from engine.errors import GradientShapeError, VJPRuleError
-from engine.ops import Op, broadcast_shape, fmt_shape
+from engine.ops import Value, broadcast_shape, fmt_shape
 from engine.record import BackwardRecord, Event, Step
-from engine.tensor import Tensor, as_array
+from engine.tensor import Tensor, as_array, copy_array
 
 MODES = ("correct", "overwrite", "no_unbroadcast", "alias")
 
@@ -57,16 +57,16 @@ def fan_out(order: list[Tensor]) -> dict[Tensor, int]:
     return uses
 
 
-def seed_gradient(root: Tensor, grad: Any, mode: str) -> np.ndarray:
+def seed_gradient(root: Tensor, grad: Any, mode: str) -> Value:
     """The gradient backward starts from; only the alias bug keeps the caller's array itself."""
     if grad is None:
-        if root.data.shape != ():
+        if root.shape != ():
             raise GradientShapeError(
                 f"backward from a value of shape {root.shape} needs an explicit grad, e.g. ones of that shape")
-        return np.ones(())
+        return np.ones(()) if mode == "alias" else np.float64(1.0)  # the alias bug needs arrays to alias
     keep_callers = mode == "alias" and isinstance(grad, np.ndarray) and grad.dtype == np.float64
     seed = grad if keep_callers else np.array(grad, dtype=np.float64)
-    if seed.shape != root.data.shape:
+    if seed.shape != root.shape:
         raise GradientShapeError(f"grad of shape {seed.shape} does not match the root's shape {root.shape}")
     return seed
 
@@ -97,44 +97,56 @@ def backward(root: Tensor, grad: Any = None, mode: str = "correct", record: bool
         order = reverse_topological_order(root)
     else:
         check_order(root, order)
-    grads: dict[Tensor, np.ndarray] = {root: seed_gradient(root, grad, mode)}
+    grads: dict[Tensor, Value] = {root: seed_gradient(root, grad, mode)}
     steps: list[Step] = []
     mismatched: list[Tensor] = []
     skip_unbroadcast = mode == "no_unbroadcast"
+    # The scalar fast path: a 0-d gradient travels as a NumPy float, like a 0-d value (see
+    # Tensor.data), except under the alias bug, which needs arrays to alias.
+    numbers = mode != "alias"
+    # What the record keeps of an array: outside the alias bug the array itself, since the engine
+    # never changes an array once made (store_gradients hands out copies); under it, a copy.
+    kept = as_array if numbers else copy_array
     for node in order:
         g = grads.get(node)
-        if g is None or node.op is None or g.shape != node.data.shape:
-            # a mis-shaped gradient (only under no_unbroadcast) is flagged where it arrived and
-            # goes no further: no VJP is defined for it
+        if g is None or node.op is None:
             continue
-        contributions = node.op.vjp(g, node.data, *[t.data for t in node.inputs], **node.params)
-        if type(contributions) is not tuple or len(contributions) != len(node.inputs):
+        if skip_unbroadcast and g.shape != node.shape:
+            continue  # a mis-shaped gradient is flagged where it arrived and goes no further: no VJP fits it
+        inputs = node.inputs
+        contributions = node.op.vjp(g, node._value, *[t._value for t in inputs], **node.params)
+        if type(contributions) is not tuple or len(contributions) != len(inputs):
             raise VJPRuleError(f"the VJP of {node.op.name} returned {count_words(contributions)} "
-                               f"for {len(node.inputs)} input{'s' if len(node.inputs) != 1 else ''}")
-        step = Step(node, g.copy()) if record else None
-        for arg, (target, raw) in enumerate(zip(node.inputs, contributions, strict=True)):
+                               f"for {len(inputs)} input{'s' if len(inputs) != 1 else ''}")
+        step = Step(node, kept(g)) if record else None
+        for arg, (target, raw) in enumerate(zip(inputs, contributions, strict=True)):
             if raw is None or not target.requires_grad:
                 continue  # a constant's contribution is never used, so never checked
-            if type(raw) is not np.ndarray:
+            c: Value
+            if numbers and type(raw) is np.float64 and type(target._value) is np.float64:
+                c, mismatch = raw, False  # a number for a number: nothing to check, nothing to sum back
+            else:
+                shape = target.shape
                 raw = as_array(raw)
-            if raw.shape != target.data.shape:
-                check_contribution_shape(node.op, node.inputs, arg, raw.shape)
-            c = raw if skip_unbroadcast else unbroadcast(raw, target.data.shape)
-            mismatch = c.shape != target.data.shape
-            if mismatch:
-                mismatched.append(target)
+                if raw.shape != shape:
+                    check_contribution_shape(node, arg, raw.shape)
+                c = raw if skip_unbroadcast else unbroadcast(raw, shape)
+                mismatch = c.shape != shape
+                if mismatch:
+                    mismatched.append(target)
             before = grads.get(target)
-            grads[target] = after = accumulate(before, c, mode)
+            grads[target] = after = c if before is None else accumulate(before, c, mode)
             if step is not None:
                 step.events.append(Event(
-                    node, target, arg, c.copy(), None if raw is c else raw.copy(),
-                    None if before is None else before.copy(), after.copy(), before is not None, mismatch))
+                    node, target, arg, kept(c), None if raw is c else kept(raw),
+                    None if before is None else kept(before), kept(after), before is not None, mismatch))
         if step is not None:
             steps.append(step)
-    store_gradients(grads, mode)
+    store_gradients(grads, mode, recorded=record)
     if not record:
         return None
-    return BackwardRecord(mode, root, grads[root], order, steps, fan_out(order), grads, mismatched)
+    arrays = {t: as_array(g) for t, g in grads.items()}  # the record's own, as arrays: the same objects if arrays
+    return BackwardRecord(mode, root, arrays[root], order, steps, fan_out(order), arrays, mismatched)
 
 
 def count_words(contributions: Any) -> str:
@@ -144,15 +156,19 @@ def count_words(contributions: Any) -> str:
     return f"{len(contributions)} contribution{'s' if len(contributions) != 1 else ''}"
 
 
-def check_contribution_shape(op: Op, inputs: tuple[Tensor, ...], arg: int, shape: Shape) -> None:
-    """Raise VJPRuleError unless a contribution of `shape` can be the gradient of `inputs[arg]`.
+def check_contribution_shape(node: Tensor, arg: int, shape: Shape) -> None:
+    """Raise VJPRuleError unless a contribution of `shape` can be the gradient of `node.inputs[arg]`.
 
     A contribution has its input's shape, or for a broadcasting op a shape that sums back to the
     input's (`unbroadcast`) and is no larger than the inputs broadcast together; for matmul that
     holds for the batch axes, and the last two (one for a vector) must match exactly. Anything
     larger would be silently summed into a wrong gradient (an extra leading axis: a doubled one).
     """
-    target = inputs[arg].data.shape
+    op, inputs = node.op, node.inputs
+    assert op is not None
+    target = inputs[arg].shape
+    if op.broadcasts and shape == node.shape:
+        return  # the common case: shaped like the output, which broadcasting made from every input
     if op.broadcasts or op.batch_broadcasts:
         def split(s: Shape, like: Shape) -> tuple[Shape, Shape]:
             """(broadcast axes, core axes) of s, with as many core axes as the input `like` has."""
@@ -161,14 +177,14 @@ def check_contribution_shape(op: Op, inputs: tuple[Tensor, ...], arg: int, shape
 
         batch, core = split(shape, target)
         target_batch, target_core = split(target, target)
-        all_batch = broadcast_shape(*[split(t.data.shape, t.data.shape)[0] for t in inputs])
+        all_batch = broadcast_shape(*[split(t.shape, t.shape)[0] for t in inputs])
         if core == target_core and sums_to(batch, target_batch) and sums_to(all_batch, batch):
             return
     raise VJPRuleError(f"the VJP of {op.name} returned a contribution of shape {fmt_shape(shape)} "
                        f"for input {arg} of shape {fmt_shape(target)}")
 
 
-def accumulate(before: np.ndarray | None, c: np.ndarray, mode: str) -> np.ndarray:
+def accumulate(before: Value | None, c: Value, mode: str) -> Value:
     """The gradient after one more contribution arrives: the `+=` that beginners get wrong."""
     if before is None or mode == "overwrite":
         return c
@@ -176,7 +192,7 @@ def accumulate(before: np.ndarray | None, c: np.ndarray, mode: str) -> np.ndarra
         before += c  # in place on whatever array `before` happens to be: the bug
         return before
     try:
-        total: np.ndarray = before + c
+        total: Value = before + c
     except ValueError:
         # only under no_unbroadcast, where the shapes already disagree and the node is flagged: add
         # when NumPy can, so the wrong numbers stay visible, else keep the latest contribution
@@ -184,17 +200,20 @@ def accumulate(before: np.ndarray | None, c: np.ndarray, mode: str) -> np.ndarra
     return total
 
 
-def store_gradients(grads: dict[Tensor, np.ndarray], mode: str) -> None:
-    """Write `.grad`, giving each tensor an array of its own (except under the alias bug)."""
+def store_gradients(grads: dict[Tensor, Value], mode: str, recorded: bool = False) -> None:
+    """Write `.grad`, giving each tensor an array of its own (except under the alias bug): a copy
+    when the array is shared, a view of another, or kept by a record (which must not change when
+    a caller changes a `.grad` in place). NumPy floats cannot change, so they are never copied."""
     seen: set[int] = set()
     for t, g in grads.items():
-        if mode != "alias" and (id(g) in seen or g.base is not None):  # shared, or a view of another array
-            g = g.copy()
-        seen.add(id(g))
-        if t.op is None and t.grad is not None:
+        if t.op is None and t.grad is not None:  # a leaf adds this call's gradient to the last ones
             if mode == "alias":
                 t.grad += g
             else:
-                t.grad = t.grad + g
-        else:
-            t.grad = g
+                t.grad = t.grad + g  # a new array
+            continue
+        if type(g) is np.ndarray and mode != "alias":
+            if recorded or id(g) in seen or g.base is not None:
+                g = g.copy()
+            seen.add(id(g))
+        t.grad = g

@@ -22,11 +22,13 @@ def unbroadcast(grad: np.ndarray, shape: Shape) -> np.ndarray:
     """
     if grad.shape == shape:
         return grad
+    if shape and grad.shape[1:] == shape:  # the common case: one new leading axis (a bias added to a batch)
+        summed: np.ndarray = grad.sum(axis=0)
+        return summed
     if not sums_to(grad.shape, shape):
         raise GradientShapeError(f"gradient of shape {grad.shape} cannot be summed to shape {shape}")
     lead = grad.ndim - len(shape)
     stretched = tuple(lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1)
-    summed: np.ndarray
     if not stretched and shape:  # only new leading axes: summing them away leaves `shape`
         summed = grad.sum(axis=tuple(range(lead)))
     else:

@@ -148,7 +148,7 @@ def _analytic_gradients(root: Tensor, seed: np.ndarray, order: list[Tensor], mod
         n.grad = None
     try:
         backward(root, seed.copy(), mode=mode)
-        return {n: n.grad for n in order if n.op is None and n.grad is not None}
+        return {n: as_array(n.grad) for n in order if n.op is None and n.grad is not None}
     finally:
         for n, g in saved.items():
             n.grad = g

@@ -7,6 +7,7 @@ A VJP is a pure function `vjp(g, out, *inputs, **params)` of the incoming gradie
 Rules never mutate their arguments; the engine does all summing.
 """
 
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 from math import prod
@@ -17,7 +18,8 @@ import numpy as np
 from engine.errors import DomainError, ShapeError
 
 Shape = tuple[int, ...]
-Contributions = tuple[np.ndarray | None, ...]  # what a VJP returns: one entry per input
+Value = np.ndarray | np.float64  # a float64 array, or a NumPy float for a 0-d value (see Tensor.data)
+Contributions = tuple[Value | None, ...]  # what a VJP returns: one entry per input
 
 
 @dataclass(frozen=True)
@@ -35,7 +37,7 @@ class Op:
 
     name: str
     arity: int
-    forward: Callable[..., np.ndarray]
+    forward: Callable[..., Value]
     vjp: Callable[..., Contributions]
     shape: Callable[..., Shape]
     rule: str
@@ -207,9 +209,9 @@ def _log_softmax(x: np.ndarray, axis: int) -> np.ndarray:
 
 
 def _softmax(x: np.ndarray, axis: int) -> np.ndarray:
-    e = np.exp(x - x.max(axis=axis, keepdims=True))
-    s: np.ndarray = e / e.sum(axis=axis, keepdims=True)
-    return s
+    e: np.ndarray = np.exp(x - x.max(axis=axis, keepdims=True))
+    e /= e.sum(axis=axis, keepdims=True)
+    return e
 
 
 def _expand_reduced(g: np.ndarray, x: np.ndarray, axis: Any, keepdims: bool) -> np.ndarray:
@@ -259,8 +261,12 @@ def _matmul_vjp(g: np.ndarray, out: np.ndarray, a: np.ndarray, b: np.ndarray) ->
 
 
 def _cross_entropy(logits: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    # -mean_i log_softmax(logits)[i, t_i] = mean_i (log sum_j e^(x_ij - m_i) - (x_it_i - m_i)),
+    # m_i the row's max (so e^x cannot overflow); the same numbers as negating log_softmax's mean
     classes = _class_indices(targets, logits.shape[1])
-    return np.asarray(-_log_softmax(logits, 1)[np.arange(len(classes)), classes].mean())
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    log_sums = np.log(np.exp(shifted).sum(axis=1))
+    return np.asarray((log_sums - shifted[np.arange(len(classes)), classes]).sum() / len(classes))
 
 
 def _cross_entropy_vjp(g: np.ndarray, out: np.ndarray, logits: np.ndarray, targets: np.ndarray) -> Contributions:
@@ -269,7 +275,8 @@ def _cross_entropy_vjp(g: np.ndarray, out: np.ndarray, logits: np.ndarray, targe
     classes = targets.astype(np.intp)
     p = _softmax(logits, 1)
     p[np.arange(len(classes)), classes] -= 1.0
-    return p * (g / len(classes)), None
+    p *= g / len(classes)  # p is this rule's own new array
+    return p, None
 
 
 def _class_indices(targets: np.ndarray, classes: int) -> np.ndarray:
@@ -307,17 +314,17 @@ def _log_softmax_vjp(g: np.ndarray, out: np.ndarray, x: np.ndarray, axis: int = 
 OPS: dict[str, Op] = {
     op.name: op
     for op in (
-        Op("add", 2, np.add, lambda g, out, x, y: (g, g), broadcast_shape,
+        Op("add", 2, operator.add, lambda g, out, x, y: (g, g), broadcast_shape,
            "d(a+b)/da = 1, d(a+b)/db = 1: the gradient is copied to both inputs", domain=("real", "real"),
            broadcasts=True),
-        Op("sub", 2, np.subtract, lambda g, out, x, y: (g, -g), broadcast_shape,
+        Op("sub", 2, operator.sub, lambda g, out, x, y: (g, -g), broadcast_shape,
            "d(a-b)/da = 1, d(a-b)/db = -1", domain=("real", "real"), broadcasts=True),
-        Op("mul", 2, np.multiply, lambda g, out, x, y: (g * y, g * x), broadcast_shape,
+        Op("mul", 2, operator.mul, lambda g, out, x, y: (g * y, g * x), broadcast_shape,
            "d(a*b)/da = b, d(a*b)/db = a: each input gets the gradient times the other input",
            domain=("real", "real"), broadcasts=True),
-        Op("div", 2, np.divide, lambda g, out, x, y: (g / y, -g * out / y), broadcast_shape,
+        Op("div", 2, operator.truediv, lambda g, out, x, y: (g / y, -g * out / y), broadcast_shape,
            "d(a/b)/da = 1/b, d(a/b)/db = -a/b^2", domain=("real", "nonzero"), broadcasts=True),
-        Op("neg", 1, np.negative, lambda g, out, x: (-g,), same_shape, "d(-a)/da = -1"),
+        Op("neg", 1, operator.neg, lambda g, out, x: (-g,), same_shape, "d(-a)/da = -1"),
         Op("pow", 1, lambda x, exponent=1.0: np.power(x, exponent), _pow_vjp, pow_shape,
            "d(a^p)/da = p * a^(p-1), for a constant exponent p", params=("exponent",), domain=("positive",)),
         Op("matmul", 2, np.matmul, _matmul_vjp, matmul_shape,

@@ -15,6 +15,7 @@ import numpy as np
 
 from engine.backward import reverse_topological_order
 from engine.broadcast import unbroadcast
+from engine.ops import Value
 from engine.tensor import Tensor, as_array
 
 
@@ -222,7 +223,7 @@ def _largest(candidates: list[_Beam], k: int) -> _Beam:
                  merged.lengths[keep])
 
 
-def _edge_value(contribution: np.ndarray | None, target: Tensor) -> np.ndarray:
+def _edge_value(contribution: Value | None, target: Tensor) -> np.ndarray:
     """One argument's VJP contribution summed back to the input's shape (zero when the op sends none)."""
     if contribution is None:
         return np.zeros(target.data.shape)
