@@ -157,9 +157,9 @@ def top_paths(root: Tensor, seed: Any = None, k: int = 64) -> dict[Tensor, PathL
         raise ValueError("k must be at least 0")
     if not root.requires_grad:
         return {}
-    start = np.ones(root.data.shape) if seed is None else as_array(seed)
-    if start.shape != root.data.shape:
-        raise ValueError(f"seed of shape {start.shape} does not match the root's shape {root.data.shape}")
+    start = np.ones(root.shape) if seed is None else as_array(seed)
+    if start.shape != root.shape:
+        raise ValueError(f"seed of shape {start.shape} does not match the root's shape {root.shape}")
     order = [n for n in reverse_topological_order(root) if n.requires_grad]
     edges: list[Edge] = []
     factors: list[float | None] = []  # per edge: the local derivative of a 0-d -> 0-d edge, else None
@@ -168,20 +168,20 @@ def top_paths(root: Tensor, seed: Any = None, k: int = 64) -> dict[Tensor, PathL
         np.array([_norm(start)]), start[None], np.array([-1]), np.array([0]), np.array([0]))]}
     beams: dict[Tensor, _Beam] = {}
     # all_scalar[n]: every path root -> n joins 0-d nodes only, so n's ranking is exact
-    all_scalar: dict[Tensor, bool] = {root: root.data.ndim == 0}
-    one = np.ones(())
+    all_scalar: dict[Tensor, bool] = {root: root.shape == ()}
+    one = np.float64(1.0)
     for node in order:
         beam = beams[node] = _largest(pending.pop(node), k)
         targets = [(arg, t) for arg, t in enumerate(node.inputs) if t.requires_grad]
         if node.op is None or not targets:
             continue
-        scalar = node.data.ndim == 0 and all(t.data.ndim == 0 for _, t in targets)
-        inputs = [t.data for t in node.inputs]
+        scalar = node.shape == () and all(t.shape == () for _, t in targets)
+        inputs = [t._value for t in node.inputs]  # NumPy floats for 0-d values: see Tensor.data
         if scalar:
-            contributions = node.op.vjp(one, node.data, *inputs, **node.params)
+            contributions = node.op.vjp(one, node._value, *inputs, **node.params)
             local = [0.0 if c is None else float(c) for c in contributions]
         else:
-            per_path = [node.op.vjp(v, node.data, *inputs, **node.params) for v in beam.values]
+            per_path = [node.op.vjp(v, node._value, *inputs, **node.params) for v in beam.values]
         rows = np.arange(len(beam.magnitudes))
         lengths = beam.lengths + 1
         for arg, target in targets:
@@ -196,7 +196,7 @@ def top_paths(root: Tensor, seed: Any = None, k: int = 64) -> dict[Tensor, PathL
                 ordered = f != 0.0 and np.isfinite(f)
             else:
                 factors.append(None)
-                values = np.array([_edge_value(c[arg], target) for c in per_path]).reshape(-1, *target.data.shape)
+                values = np.array([_edge_value(c[arg], target) for c in per_path]).reshape(-1, *target.shape)
                 magnitudes = np.sqrt(np.sum(values.reshape(len(rows), -1) ** 2, axis=1))
                 ordered = False
             pending.setdefault(target, []).append(
@@ -226,8 +226,8 @@ def _largest(candidates: list[_Beam], k: int) -> _Beam:
 def _edge_value(contribution: Value | None, target: Tensor) -> np.ndarray:
     """One argument's VJP contribution summed back to the input's shape (zero when the op sends none)."""
     if contribution is None:
-        return np.zeros(target.data.shape)
-    return unbroadcast(as_array(contribution), target.data.shape)
+        return np.zeros(target.shape)
+    return unbroadcast(as_array(contribution), target.shape)
 
 
 def _norm(value: np.ndarray) -> float:
