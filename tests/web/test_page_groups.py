@@ -8,7 +8,6 @@ import statistics
 import time
 
 import pytest
-
 from webtools import ARTIFACTS, DIAMOND
 
 # the gallery's MLP, scaled to micrograd's demo size: 3 inputs, layers of 16, 16 and 1 (1,076 nodes)
@@ -53,7 +52,8 @@ def group_boxes(web) -> dict[str, str]:
 
 
 def clusters(web) -> list[str]:
-    return web.page.eval_on_selector_all("[data-testid=graph] .cluster[data-collapsed=false]", "els => els.map(e => e.dataset.groupId)")
+    return web.page.eval_on_selector_all("[data-testid=graph] .cluster[data-collapsed=false]",
+                                         "els => els.map(e => e.dataset.groupId)")
 
 
 def box_selector(box_id: str) -> str:
@@ -99,7 +99,8 @@ def test_a_thousand_node_mlp_opens_as_a_few_boxes_that_fit_a_720p_presenter_scre
     for box in boxes:
         assert web.inside_graph_pane(box_selector(box)), box
     # readable from the back of the room: presenter text, scaled to the screen's height
-    sizes = web.page.evaluate("""() => [...document.querySelectorAll('[data-testid=graph] :is(.node, .group-box) :is(.title, .key, .num)')]
+    sizes = web.page.evaluate("""() => [...document.querySelectorAll(
+        '[data-testid=graph] :is(.node, .group-box) :is(.title, .key, .num)')]
       .map((t) => parseFloat(getComputedStyle(t).fontSize) * Math.hypot(t.getScreenCTM().a, t.getScreenCTM().b))""")
     assert min(sizes) >= PRESENTER_720P_PX - 0.5, sorted(sizes)[:3]
     # the collapsed boxes say what they are: "forward #1", "layer #2"
@@ -157,7 +158,8 @@ def test_stepping_the_collapsed_view_fires_a_call_as_one_step(web, api):
     for k, step in enumerate(steps, start=1):
         web.page.keyboard.press("ArrowRight")
         assert web.step_label() == f"step {k} / {len(steps)}"
-        firing = web.page.eval_on_selector_all("[data-testid=graph] .active", "els => els.map(e => e.dataset.nodeId ?? e.dataset.groupId)")
+        firing = web.page.eval_on_selector_all("[data-testid=graph] .active",
+                                               "els => els.map(e => e.dataset.nodeId ?? e.dataset.groupId)")
         assert firing == [step["box"]]
         caption = web.page.text_content("[data-testid=caption]").removesuffix(DONE)
         assert "\n" not in caption and "sum((" not in caption  # short names, never source text
@@ -199,7 +201,8 @@ def test_find_opens_the_groups_holding_a_node_and_centres_it(web, api):
     web.screenshot("22-mlp-find.png")
     # Enter again: the next node labelled act (here in another call, opened too)
     web.page.keyboard.press("Enter")
-    web.page.wait_for_function("(n) => document.querySelector('[data-testid=find-status]').textContent === `2 / ${n}`", arg=len(acts))
+    web.page.wait_for_function("(n) => document.querySelector('[data-testid=find-status]').textContent === `2 / ${n}`",
+                               arg=len(acts))
     web.wait_ready()
     second = acts[1]["id"]
     web.page.wait_for_selector(f"[data-node-id={second}].found")
@@ -217,7 +220,8 @@ def test_the_open_set_is_in_the_link_and_a_reload_restores_the_view(web, api):
     web.page.keyboard.press("ArrowRight")
     web.page.keyboard.press("ArrowRight")
     open_now = web.shown_open()
-    web.page.wait_for_function("(open) => new URLSearchParams(location.search).get('open') === open", arg=",".join(open_now))
+    web.page.wait_for_function("(open) => new URLSearchParams(location.search).get('open') === open",
+                               arg=",".join(open_now))
     boxes = sorted(web.box_ids())
     web.page.reload()
     web.wait_ready()
@@ -298,7 +302,8 @@ def test_timings_open_and_median_step(web_factory, api):
     assert len(web.box_ids()) == 301
     flat = statistics.median(web.page.evaluate(STEP_DURATIONS))
     groups = api.graph(MLP)["groups"]
-    open_groups = [g["id"] for g in groups if g["label"] == "forward"] + [g["id"] for g in groups if g["label"] == "fire"][:21]
+    fires = [g["id"] for g in groups if g["label"] == "fire"]
+    open_groups = [g["id"] for g in groups if g["label"] == "forward"] + fires[:21]
     web.open(src=MLP, open=",".join(open_groups))
     boxes = len(web.box_ids())
     assert 250 <= boxes <= 350 and len(clusters(web)) == len(open_groups)
