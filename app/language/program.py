@@ -1,6 +1,5 @@
 """parse_program: a program's text in, its evaluated engine graph out."""
 
-import ast
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -43,12 +42,6 @@ class Program:
     # written once for that leaf alone
 
 
-def uses_micrograd(tree: ast.Module) -> bool:
-    """A program that calls Value(...) makes its leaves that way; its plain numbers stay numbers."""
-    return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "Value"
-               or isinstance(n, ast.ImportFrom) for n in ast.walk(tree))
-
-
 def parse_program(source: str, root: str | None = None, mode: str = "correct", call: int | None = None) -> Program:
     """Parse, check and run `source`; the root is `root` if given, else the value draw_dot(v) shows,
     else the value of the last v.backward() call (or of call number `call`, where the program then
@@ -57,11 +50,10 @@ def parse_program(source: str, root: str | None = None, mode: str = "correct", c
 
     Raises ExpressionError for anything wrong with the program. NaN and inf results are not errors.
     """
-    tree, lines = parse(source)
+    tree, lines, outline = parse(source)
     if not tree.body:
         raise ExpressionError("syntax", "the program is empty: write statements such as x = 2 and y = x * x")
-    has_functions = any(isinstance(n, ast.FunctionDef) for n in tree.body)
-    run = Interpreter(lines, micrograd=uses_micrograd(tree), statement_groups=not has_functions, mode=mode,
+    run = Interpreter(lines, micrograd=outline.micrograd, statement_groups=not outline.functions, mode=mode,
                       stop_at_call=call)
     with np.errstate(all="ignore"):
         try:
@@ -74,7 +66,7 @@ def parse_program(source: str, root: str | None = None, mode: str = "correct", c
         raise ExpressionError("request", f"the program calls backward() {run.history.total_calls} times; "
                                          f"there is no call {call}")
     drop_numbers_used_as_numbers(run)
-    if not has_functions and len(run.nodes) <= OPENING_VIEW_MAX_BOXES:
+    if not outline.functions and len(run.nodes) <= OPENING_VIEW_MAX_BOXES:
         run.groups = GroupTracker()  # a small program is shown whole: its statements need no boxes
     value: Tensor | None
     if root is not None:

@@ -6,6 +6,7 @@ so the recursive evaluator only ever sees a small, shallow tree of allowed nodes
 """
 
 import ast
+from dataclasses import dataclass
 
 from app.language.characters import check_characters, check_size, normalize_newlines
 from app.language.errors import ExpressionError, Span, name_span, node_span
@@ -63,8 +64,20 @@ OPERATOR_SYMBOLS = {ast.FloorDiv: "//", ast.Mod: "%", ast.LShift: "<<", ast.RShi
                     ast.BitXor: "^", ast.BitAnd: "&", ast.Not: "not", ast.Invert: "~"}
 
 
-def parse(source: str) -> tuple[ast.Module, list[str]]:
-    """The checked syntax tree of `source` and its lines (split on "\\n" after normalizing newlines)."""
+@dataclass(frozen=True)
+class Outline:
+    """What the evaluator needs to know of a program before running it, gathered in the same walk
+    that finds the names it binds: whether it calls Value(...) (micrograd style: only Value makes
+    leaves) and whether it defines functions (then its calls are the groups, not its statements)."""
+
+    bound: frozenset[str]
+    micrograd: bool
+    functions: bool
+
+
+def parse(source: str) -> tuple[ast.Module, list[str], Outline]:
+    """The checked syntax tree of `source`, its lines (split on "\\n" after normalizing newlines) and
+    its outline."""
     check_size(source)
     text = normalize_newlines(source)
     lines = text.split("\n")
@@ -76,8 +89,9 @@ def parse(source: str) -> tuple[ast.Module, list[str]]:
     except (RecursionError, MemoryError):
         # the parser's own depth guards; check_characters keeps most programs from reaching them
         raise ExpressionError("limit", "the program is nested too deeply for the parser") from None
-    check_tree(tree, lines)
-    return tree, lines
+    outline = outline_of(tree)
+    check_tree(tree, lines, outline.bound)
+    return tree, lines, outline
 
 
 def syntax_error(e: SyntaxError, lines: list[str]) -> ExpressionError:
@@ -96,11 +110,10 @@ UNPLACED = (ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop)
 """Nodes that only mark what their parent does (Load, Add, ...): nothing to check, no position."""
 
 
-def check_tree(tree: ast.Module, lines: list[str]) -> set[str]:
+def check_tree(tree: ast.Module, lines: list[str], bound: frozenset[str]) -> None:
     """Depth, size and the whitelist, in one iterative pre-order walk (source order) over every node;
     a node without a position of its own (parameters, a comprehension's `for`) is placed at its
-    parent. Returns the names the program binds."""
-    bound = bound_names(tree)
+    parent. A call of a name in `bound` is not an unknown function."""
     count = 0
     stack: list[tuple[ast.AST, int, Span]] = [(child, 1, node_span(child, lines)) for child in reversed(tree.body)]
     while stack:
@@ -118,23 +131,27 @@ def check_tree(tree: ast.Module, lines: list[str]) -> set[str]:
         children = [c for c in ast.iter_child_nodes(node) if not isinstance(c, UNPLACED)]
         stack.extend((c, depth + 1, node_span(c, lines) if hasattr(c, "lineno") else span)
                      for c in reversed(children))
-    return bound
 
 
-def bound_names(tree: ast.Module) -> set[str]:
-    """Every name the program binds somewhere: calling one of them is not an unknown function."""
+def outline_of(tree: ast.Module) -> Outline:
+    """Every name the program binds somewhere, whether it calls Value(...), whether it defines functions."""
     names: set[str] = set()
+    micrograd = functions = False
     for node in ast.walk(tree):
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
             names.add(node.id)
         elif isinstance(node, ast.FunctionDef):
             names.add(node.name)
+            functions = True
         elif isinstance(node, ast.arg):
             names.add(node.arg)
-    return names
+        elif isinstance(node, ast.ImportFrom) or (
+                isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "Value"):
+            micrograd = True
+    return Outline(frozenset(names), micrograd, functions)
 
 
-def forbidden(node: ast.AST, lines: list[str], bound: set[str], span: Span) -> tuple[str, str, Span] | None:
+def forbidden(node: ast.AST, lines: list[str], bound: frozenset[str], span: Span) -> tuple[str, str, Span] | None:
     """(kind, message, span) if `node` is outside the language, else None."""
     if not isinstance(node, ALLOWED):
         return "syntax", FORBIDDEN.get(type(node), f"{type(node).__name__} is not part of the language"), span
