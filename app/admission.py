@@ -153,19 +153,22 @@ class Gate:
 
 # ---- the quick static estimate ------------------------------------------------------------------
 
-COMMENT = re.compile(r"#[^\n]*")
+COMMENT = re.compile(r"[ \t]*#[^\n]*")
 SEED = re.compile(r"seed\s*[=(]\s*[0-9_]+")  # randn(..., seed=1234), random.seed(1337): a number, not a size
 NUMBER = re.compile(r"(?<![\w.])[0-9][0-9_]*(?:\.[0-9_]*)?(?:[eE][+-]?[0-9]+)?")
 
 
-def looks_cheap(source: str) -> bool:
-    """A quick static estimate, linear in the text and never wrong for long: a short program whose numbers
-    are all small (seeds aside) builds no big tensor and runs no long loop. A program that fools it
-    (`range(10**5)`) only costs the cheap lane's short limit before it runs again in the other lane."""
+def cheap_shape(source: str) -> str | None:
+    """A quick static estimate, linear in the text: when a short program's numbers are all small (seeds
+    aside), so it builds no big tensor and runs no long loop, its shape (the text with every number 0,
+    without comments), which `Sandbox.run` remembers if it overruns the cheap lane; else None. A program
+    that fools it (`range(9 * 9 * 9 * 9 * 9)`) costs the cheap lane's short limit once per shape."""
     if len(source) > CHEAP_MAX_SOURCE_CHARS:
-        return False
+        return None
     text = SEED.sub("seed=0", COMMENT.sub("", source))
-    return all(float(n.replace("_", "")) < CHEAP_MAX_NUMBER for n in NUMBER.findall(text))
+    if any(float(n.replace("_", "")) >= CHEAP_MAX_NUMBER for n in NUMBER.findall(text)):
+        return None
+    return NUMBER.sub("0", text)
 
 
 # ---- Graphviz -----------------------------------------------------------------------------------

@@ -9,8 +9,8 @@ client and a deadline (503 past it); a worker that times out, runs out of memory
 and the call answers an ExpressionError of kind "limit", never hangs.
 """
 
-import hashlib
 import multiprocessing
+import os
 import pickle
 import queue
 import resource
@@ -41,6 +41,9 @@ from app.settings import Settings
 PRELOAD = ["numpy", "engine", "app.sandbox", "app.graph"]
 STOP = None  # sent instead of a call: the worker exits
 OVERRUNS_REMEMBERED = 1_024
+# One core per worker: with BLAS's own threads one worker's matmul takes every core (and OpenBLAS's threads
+# spin while they wait), crowding out the cheap lane's worker and the server.
+BLAS_THREADS = ["OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"]
 
 
 class SandboxTimeout(ExpressionError):
@@ -158,7 +161,9 @@ class Sandbox:
         self.cheap = Lane("cheap", min(cheap_timeout_s, timeout_s), cheap_queue_wait_s, priority=True)
         self.expensive = Lane("expensive", timeout_s, queue_wait_s)
         self.gate = Gate("evaluations", slots=workers, reserved=cheap_workers, client_max_cost_s=client_max_cost_s)
-        self.overran: OrderedDict[bytes, None] = OrderedDict()  # calls that overran the cheap lane, by digest
+        self.overran: OrderedDict[str, None] = OrderedDict()  # kinds of calls that overran the cheap lane
+        for name in BLAS_THREADS:  # read by the forkserver when it starts, inherited by every worker
+            os.environ.setdefault(name, "1")
         self.context = multiprocessing.get_context("forkserver")
         self.context.set_forkserver_preload(PRELOAD)
         self.idle: queue.Queue[Worker] = queue.Queue()
@@ -174,24 +179,23 @@ class Sandbox:
                    cheap_workers=settings.cheap_lane_workers, client_max_cost_s=settings.client_max_cost_s,
                    queue_wait_s=settings.queue_wait_s, cheap_queue_wait_s=settings.cheap_queue_wait_s)
 
-    def run(self, fn: Callable[..., Any], *args: Any, cheap: bool = False) -> Any:
+    def run(self, fn: Callable[..., Any], *args: Any, cheap: str | None = None) -> Any:
         """fn(*args) in a worker: its result, or the exception it raised, raised here.
 
-        `cheap`: the caller estimates the call cheap; it runs in the cheap lane under the short limit,
-        and if it overruns that, again in the expensive lane (a call that overran once goes there
-        directly next time). Raises SandboxTimeout after the lane's limit, or an ExpressionError of kind
-        "limit" if the worker ran out of memory or died; either way the worker is replaced by a fresh
-        one. Raises Busy when the caller's client is over its cap or no worker freed in time.
+        `cheap`: the caller estimates the call cheap, and names what calls like it have in common (for a
+        program, its shape). It runs in the cheap lane under the short limit; if it overruns that, it runs
+        again in the expensive lane, where calls like it go directly from then on. Raises SandboxTimeout
+        after the lane's limit, or an ExpressionError of kind "limit" if the worker ran out of memory or
+        died; either way the worker is replaced by a fresh one. Raises Busy when the caller's client is
+        over its cap or no worker freed in time.
         """
-        if cheap:
-            digest = hashlib.blake2b(pickle.dumps((fn, args))).digest()
-            if digest not in self.overran:
-                try:
-                    return self.run_in(self.cheap, fn, args)
-                except SandboxTimeout:
-                    if self.cheap.cost_s >= self.expensive.cost_s:
-                        raise  # the other lane's limit is no longer
-                    self.remember_overrun(digest)
+        if cheap is not None and cheap not in self.overran:
+            try:
+                return self.run_in(self.cheap, fn, args)
+            except SandboxTimeout:
+                if self.cheap.cost_s >= self.expensive.cost_s:
+                    raise  # the other lane's limit is no longer
+                self.remember_overrun(cheap)
         return self.run_in(self.expensive, fn, args)
 
     def run_in(self, lane: Lane, fn: Callable[..., Any], args: tuple[Any, ...]) -> Any:
@@ -208,9 +212,9 @@ class Sandbox:
             raise payload
         return payload
 
-    def remember_overrun(self, digest: bytes) -> None:
+    def remember_overrun(self, kind: str) -> None:
         with self.lock:
-            self.overran[digest] = None
+            self.overran[kind] = None
             if len(self.overran) > OVERRUNS_REMEMBERED:
                 self.overran.popitem(last=False)
 

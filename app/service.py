@@ -8,7 +8,7 @@ program again; the graph response is that JSON with the view and layout written 
 import json
 from typing import Any
 
-from app.admission import looks_cheap
+from app.admission import cheap_shape
 from app.animation import MEDIA_TYPES as ANIMATION_TYPES
 from app.animation import animate
 from app.encode import to_json
@@ -40,7 +40,7 @@ def evaluated_json(sandbox: Sandbox, request: ProgramRequest) -> bytes:
     options = GraphOptions(mode=program.mode, max_paths=program.max_paths, gradcheck=program.gradcheck,
                            call=program.call)
     return responses.get_or_compute(cache_key("record", program), lambda: sandbox.run(
-        record_json, program.source, program.root, options, cheap=looks_cheap(program.source)))
+        record_json, program.source, program.root, options, cheap=cheap_shape(program.source)))
 
 
 def evaluated_graph(sandbox: Sandbox, request: ProgramRequest) -> dict[str, Any]:

@@ -1,6 +1,9 @@
 """The sandbox: results and exceptions cross the process boundary intact; slow, greedy and crashing
-calls are stopped and their workers replaced; many threads can call at once."""
+calls are stopped and their workers replaced; many threads can call at once; a call estimated cheap never
+waits behind expensive ones, and one that overruns the cheap lane runs again in the expensive lane; the
+graph record's JSON is written in the worker."""
 
+import operator
 import os
 import signal
 import threading
@@ -10,8 +13,13 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
+from app.encode import to_json
+from app.graph import GraphOptions, build_graph, record_json
 from app.language import ExpressionError, parse_program
 from app.sandbox import Sandbox, SandboxTimeout
+
+# Every worker that runs a function of this module imports it first: keep its imports to what the workers
+# preload (NumPy, the engine, the language, the graph record), or a first call may overrun a short limit.
 
 TIMEOUT_S = 1.0
 MEMORY_BYTES = 256 << 20
@@ -144,3 +152,65 @@ def test_close_stops_the_workers():
     assert not any(p.is_alive() for p in processes)
     with pytest.raises(RuntimeError, match="closed"):
         sandbox.run(add, 1, 2)
+
+
+# The tests of lanes call functions of modules the workers have loaded already (time.sleep, os.getpid,
+# operator.add), so that no first call spends part of a short limit importing this module.
+
+def test_a_cheap_call_never_waits_behind_expensive_ones():
+    with Sandbox(workers=2, cheap_timeout_s=1.0, queue_wait_s=30) as sandbox, ThreadPoolExecutor(3) as pool:
+        expensive = [pool.submit(sandbox.run, time.sleep, 2) for _ in range(2)]
+        gate = sandbox.gate
+        wait_until(lambda: len(gate.running) == 1 and len(gate.waiting) == 1)  # one runs, one waits its turn
+        assert sandbox.run(operator.add, 1, 2, cheap="add") == 3  # on the worker kept for cheap calls
+        assert len(gate.waiting) == 1 and not any(f.done() for f in expensive)
+        assert [f.result() for f in expensive] == [None, None]
+
+
+def test_a_call_that_overruns_the_cheap_lane_runs_again_in_the_expensive_lane():
+    with Sandbox(workers=2, timeout_s=5.0, cheap_timeout_s=0.3) as sandbox:
+        lanes = []
+        run_in = sandbox.run_in
+        sandbox.run_in = lambda lane, fn, args: lanes.append(lane.name) or run_in(lane, fn, args)
+        pids = {sandbox.run(os.getpid, cheap="pid") for _ in range(4)}
+        assert sandbox.run(time.sleep, 0.6, cheap="sleeps") is None
+        assert lanes[-2:] == ["cheap", "expensive"]
+        assert len(pids | {sandbox.run(os.getpid) for _ in range(4)}) > len(pids)  # the overrun's worker was replaced
+        lanes.clear()
+        assert sandbox.run(time.sleep, 0.5, cheap="sleeps") is None  # calls like it go there directly
+        assert sandbox.run(operator.add, 1, 2, cheap="add") == 3
+        assert lanes == ["expensive", "cheap"]
+
+
+def test_with_one_worker_a_cheap_call_still_goes_first():
+    with Sandbox(workers=1, cheap_timeout_s=1.0, queue_wait_s=30) as sandbox, ThreadPoolExecutor(3) as pool:
+        assert sandbox.gate.reserved == 0
+        first = pool.submit(sandbox.run, time.sleep, 0.5)
+        wait_until(lambda: len(sandbox.gate.running) == 1)
+        queued = pool.submit(sandbox.run, time.sleep, 0.5)
+        wait_until(lambda: len(sandbox.gate.waiting) == 1)
+        cheap = pool.submit(sandbox.run, operator.add, 2, 2, cheap="add")
+        assert cheap.result() == 4 and not queued.done()
+        assert (first.result(), queued.result()) == (None, None)
+
+
+def test_the_record_is_written_as_json_in_the_worker(box):
+    source = "a = 2\nb = -3\nc = a * b + a\nL = c.relu()"
+    body = box.run(record_json, source, None, GraphOptions())
+    assert isinstance(body, bytes) and body == to_json(build_graph(source))
+
+
+@pytest.mark.parametrize("layout", [True, False])
+def test_the_graph_response_is_the_workers_json_with_the_view_written_after_it(box, layout):
+    from app.schemas import GraphRequest  # not at the top: see the imports
+    from app.service import compute_graph, graph_json
+
+    request = GraphRequest(source="a = 2.5\nb = a * a\nL = b + a  # written after", layout=layout)
+    assert graph_json(box, request) == to_json(compute_graph(box, request))
+
+
+def wait_until(condition, timeout_s=30.0):
+    deadline = time.perf_counter() + timeout_s
+    while not condition():
+        assert time.perf_counter() < deadline, "the condition never came true"
+        time.sleep(0.01)

@@ -1,4 +1,5 @@
-"""The real server, as deployed: several workers, slow clients, and a class arriving at once."""
+"""The real server, as deployed: several workers, slow clients, a class arriving at once, and a class behind one
+address while some of it sends programs that run to the limit."""
 
 import socket
 import time
@@ -8,6 +9,7 @@ import httpx
 import pytest
 
 from app.examples import EXAMPLES_BY_ID
+from bench.fairness import LOOP, STUDENT
 from bench.server import running_server
 
 
@@ -52,3 +54,23 @@ def test_page_and_api_carry_security_headers(server):
         assert headers["content-security-policy"] == "default-src 'self'", path
         assert headers["x-content-type-options"] == "nosniff", path
         assert headers["referrer-policy"] == "no-referrer", path
+
+
+def test_small_programs_are_answered_while_others_from_the_same_address_run_to_the_limit(server):
+    """Like a class behind one NAT address: six programs that run to the 5 s limit, more than the address's cap
+    in each server process, and small programs with new numbers; the small ones are answered, the excess
+    expensive ones refused at once with 503 `busy` and Retry-After."""
+    def expensive(i):
+        return httpx.post(f"{server}/api/graph", json={"source": f"{LOOP}# {i}\n", "layout": False}, timeout=60)
+
+    with ThreadPoolExecutor(6) as pool:
+        running = [pool.submit(expensive, i) for i in range(6)]
+        small = [httpx.post(f"{server}/api/graph", json={"source": STUDENT.format(a=n / 7, b=2 - n)}, timeout=60)
+                 for n in range(5)]
+        assert [r.status_code for r in small] == [200] * 5
+        assert httpx.get(f"{server}/healthz", timeout=10).status_code == 200
+        assert not all(f.done() for f in running)
+        answers = [f.result() for f in running]
+    kinds = [a.json()["error"]["kind"] for a in answers]
+    assert set(kinds) <= {"limit", "busy"} and kinds.count("busy") >= 2, kinds
+    assert all(int(a.headers["retry-after"]) >= 1 for a in answers if a.status_code == 503)

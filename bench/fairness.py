@@ -1,0 +1,171 @@
+"""A fair share under attack: six clients send programs built to run to the time limit while a student types.
+
+Starts `python -m app serve` with default settings on a free loopback port. Six clients each send, one
+after another, programs that run to the evaluation limit (a loop near MAX_STEPS) or close to it (the
+largest matmuls the budgets allow, with gradcheck), a new comment each time so nothing is cached, and
+try again 0.1 s after a 503 whatever its Retry-After says. One student sends a small program with new
+numbers every 200 ms (the next as soon as an answer is late). Meanwhile /healthz is asked every 100 ms
+and the server's memory read from /proc every 100 ms.
+
+Run: .venv/bin/python bench/fairness.py [--duration 40] [--addresses shared|distinct] [--sly N]
+  --addresses shared (default): every client comes from 127.0.0.1, like a class behind one NAT address;
+    distinct: each client has its own address (sent as X-Forwarded-For, which uvicorn trusts from 127.0.0.1).
+  --sly N: N of the six clients send programs that look cheap to the static estimate and run to the limit.
+Prints the student's p50/p95/max latency, /healthz max latency, the server's largest RSS (the server
+process alone, and with its sandbox workers), and the 503 counts; exits non-zero when a goal is missed:
+student p95 <= 1 s and max <= 2 s, /healthz <= 100 ms, server <= 600 MiB.
+"""
+
+import argparse
+import os
+import random
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.load import tree_rss_bytes  # noqa: E402
+from bench.server import running_server  # noqa: E402
+
+ATTACKERS = 6
+MAX_REQUESTS_PER_CLIENT = 2_000
+STUDENT_EVERY_S = 0.2
+HEALTH_EVERY_S = 0.1
+GOALS = {"student p95": 1.0, "student max": 2.0, "healthz max": 0.1, "server MiB": 600}
+
+# runs ~7 s unbounded: to the 5 s limit, every time
+LOOP = ("from micrograd.engine import Value\nw = Value(0.5)\nfor i in range(99990):\n    x = i % 7\n"
+        "    y = x * 3 - 1\n    z = y * y + x\n    q = z // 2 + y\n")
+# the largest matmuls MAX_MATMUL_FLOPS and MAX_TOTAL_ELEMENTS allow, checked by gradcheck: ~1.2 s
+MATMULS = "A = randn(460, 460, seed=1)\nB = A @ A\nC = B @ A\nL = C.sum()\n"
+# small numbers only, so the static estimate calls it cheap; runs to the limit all the same
+SLY = ("from micrograd.engine import Value\nw = Value(0.5)\nn = 9 * 9 * 9 * 9 * 9\nfor i in range(n):\n"
+       "    x = i % 7\n    y = x * 3 - 1\n    z = y * y + x\n    q = z // 2 + y\n")
+STUDENT = "a = {a}\nb = {b}\nc = a * b + a\nd = c.tanh()\nL = d * b - a\n"
+HEALTH_PROBE = f"""
+import sys, time, httpx
+base, duration = sys.argv[1], float(sys.argv[2])
+deadline = time.monotonic() + duration
+with httpx.Client(base_url=base, timeout=60) as client:
+    while time.monotonic() < deadline:
+        start = time.perf_counter()
+        client.get("/healthz").raise_for_status()
+        print(time.perf_counter() - start, flush=True)
+        time.sleep({HEALTH_EVERY_S})
+"""
+
+
+def rss_bytes(pid: int) -> int:
+    with open(f"/proc/{pid}/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+class Bench:
+    def __init__(self, base: str, pid: int, duration_s: float, distinct: bool, sly: int) -> None:
+        self.base, self.pid, self.distinct, self.sly = base, pid, distinct, sly
+        self.deadline = time.monotonic() + duration_s
+        self.student: list[float] = []
+        self.health: list[float] = []
+        self.rss = [0, 0]  # the server process, and with its workers
+        self.statuses: Counter[tuple[str, int]] = Counter()
+        self.lock = threading.Lock()
+
+    def headers(self, client: int) -> dict[str, str]:
+        return {"x-forwarded-for": f"10.0.0.{client + 1}"} if self.distinct else {}
+
+    def count(self, who: str, status: int) -> None:
+        with self.lock:
+            self.statuses[(who, status)] += 1
+
+    def attacker(self, index: int) -> None:
+        program = SLY if index < self.sly else (LOOP if index % 3 else MATMULS)
+        with httpx.Client(base_url=self.base, timeout=60, headers=self.headers(index)) as client:
+            for n in range(MAX_REQUESTS_PER_CLIENT):
+                if time.monotonic() > self.deadline:
+                    return
+                body = {"source": f"{program}# attacker {index} request {n}\n", "gradcheck": program is MATMULS}
+                status = client.post("/api/graph", json=body).status_code
+                self.count("attackers", status)
+                if status == 503:
+                    time.sleep(0.1)
+
+    def typist(self) -> None:
+        rng = random.Random(0)
+        with httpx.Client(base_url=self.base, timeout=60, headers=self.headers(ATTACKERS)) as client:
+            next_at = time.monotonic()
+            for _ in range(MAX_REQUESTS_PER_CLIENT):
+                if time.monotonic() > self.deadline:
+                    return
+                time.sleep(max(0.0, next_at - time.monotonic()))
+                next_at = time.monotonic() + STUDENT_EVERY_S
+                source = STUDENT.format(a=round(rng.uniform(-3, 3), 3), b=round(rng.uniform(-3, 3), 3))
+                start = time.perf_counter()
+                status = client.post("/api/graph", json={"source": source}).status_code
+                self.student.append(time.perf_counter() - start)
+                self.count("student", status)
+
+    def watcher(self) -> None:
+        """/healthz from a process of its own, so this one's threads do not delay its clock; memory from here."""
+        probe = subprocess.Popen([sys.executable, "-c", HEALTH_PROBE, self.base, str(self.deadline - time.monotonic())],
+                                 stdout=subprocess.PIPE, text=True)
+        while probe.poll() is None:
+            self.rss[0] = max(self.rss[0], rss_bytes(self.pid))
+            self.rss[1] = max(self.rss[1], tree_rss_bytes(self.pid))
+            time.sleep(HEALTH_EVERY_S)
+        self.health = [float(line) for line in probe.stdout or []]
+
+    def run(self) -> None:
+        threads = [threading.Thread(target=self.attacker, args=(i,)) for i in range(ATTACKERS)]
+        threads += [threading.Thread(target=self.typist), threading.Thread(target=self.watcher)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+
+
+def quantile(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--duration", type=float, default=40.0, help="seconds of load (default 40)")
+    parser.add_argument("--addresses", choices=["shared", "distinct"], default="shared")
+    parser.add_argument("--sly", type=int, default=0, help="attackers whose programs look cheap")
+    args = parser.parse_args()
+    with running_server() as (base, pid):
+        httpx.post(f"{base}/api/graph", json={"source": "a = 2\nb = a * a"}, timeout=30)  # warm up
+        bench = Bench(base, pid, args.duration, args.addresses == "distinct", args.sly)
+        bench.run()
+    figures = {
+        "student p95": quantile(bench.student, 0.95),
+        "student max": max(bench.student),
+        "healthz max": max(bench.health),
+        "server MiB": bench.rss[0] / 2**20,
+    }
+    print(f"{args.duration:g} s, {ATTACKERS} attackers ({args.sly} sly), addresses {args.addresses}, "
+          f"{os.cpu_count()} cores")
+    print(f"student: {len(bench.student)} requests, p50 {statistics.median(bench.student) * 1000:.0f} ms, "
+          f"p95 {figures['student p95'] * 1000:.0f} ms, max {figures['student max'] * 1000:.0f} ms")
+    print(f"/healthz: {len(bench.health)} requests, p50 {statistics.median(bench.health) * 1000:.1f} ms, "
+          f"max {figures['healthz max'] * 1000:.1f} ms")
+    print(f"server RSS max: {figures['server MiB']:.0f} MiB (with its sandbox workers "
+          f"{bench.rss[1] / 2**20:.0f} MiB)")
+    for who in ("student", "attackers"):
+        counts = {status: n for (w, status), n in sorted(bench.statuses.items()) if w == who}
+        print(f"{who} answers by status: {counts} (503: {counts.get(503, 0)})")
+    missed = [name for name, goal in GOALS.items() if figures[name] > goal]
+    print("goals met" if not missed else f"goals missed: {', '.join(missed)}")
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
