@@ -11,7 +11,7 @@ from typing import Any
 from app.admission import cheap_shape
 from app.animation import MEDIA_TYPES as ANIMATION_TYPES
 from app.animation import animate
-from app.encode import to_json
+from app.encode import from_json, to_json
 from app.graph import GraphOptions, record_json
 from app.layout import lay_out_view
 from app.render import render
@@ -45,7 +45,7 @@ def evaluated_json(sandbox: Sandbox, request: ProgramRequest) -> bytes:
 
 def evaluated_graph(sandbox: Sandbox, request: ProgramRequest) -> dict[str, Any]:
     """The evaluated graph record, parsed back from its JSON."""
-    return json.loads(evaluated_json(sandbox, request))
+    return from_json(evaluated_json(sandbox, request))
 
 
 def open_set(request: GraphRequest | ViewRequest) -> set[str] | None:
@@ -74,7 +74,7 @@ def graph_json(sandbox: Sandbox, request: GraphRequest) -> bytes:
     def compute() -> bytes:
         record = evaluated_json(sandbox, request)
         assert record.endswith(UNLAID), "a graph record's JSON ends with its layout fields"
-        return record[:-len(UNLAID)] + to_json(view_fields(json.loads(record), request))[1:]
+        return record[:-len(UNLAID)] + to_json(view_fields(from_json(record), request))[1:]
 
     return responses.get_or_compute(cache_key("graph", request), compute)
 
