@@ -23,6 +23,8 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     413: {"model": ErrorResponse, "description": "The source is too large."},
     422: {"model": ErrorResponse,
           "description": "The program is invalid or exceeds a limit; `error` says what and where."},
+    503: {"model": ErrorResponse, "description": "Busy (`busy`): over this address's share, or no worker freed in "
+                                                 "time; try again after the `Retry-After` header's seconds."},
 }
 
 
