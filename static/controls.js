@@ -35,10 +35,14 @@ const BUTTONS = {
 };
 
 export class Controls {
-  /** @param {Record<string, Function>} actions */
-  constructor(actions) {
-    this.actions = actions;
+  constructor() {
+    this.actions = null;
     this.el = (id) => document.querySelector(`[data-testid="${id}"]`);
+  }
+
+  /** Start turning clicks and keys into calls on `actions` (named as in KEYS and BUTTONS). */
+  listen(actions) {
+    this.actions = actions;
     for (const [id, action] of Object.entries(BUTTONS)) {
       this.el(id)?.addEventListener("click", (e) => {
         // a mouse click should not leave focus on the button, where Space would click it again

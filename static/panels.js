@@ -1,0 +1,95 @@
+// The panels around the drawing: the error box, the gallery and its note, the help dialog, the
+// theme button.
+
+// the page's parts and the other jobs' functions this one uses, handed over by app.js
+let $, body, controls, editor, run, select, state;
+
+/** Receive the page's parts and functions (app.js). */
+export function connect(page) {
+  ({
+    $, body, controls, editor, run, select, state
+  } = page);
+}
+
+export function showError(error) {
+  const box = $("error");
+  const where = error.line ? ` (line ${error.line}, column ${error.col})` : "";
+  box.replaceChildren();
+  const title = document.createElement("strong");
+  title.textContent = `${error.kind ?? "error"} error${where}: `;
+  box.append(title, document.createTextNode(error.message));
+  if (state.model) {
+    const hint = document.createElement("div");
+    hint.className = "hint";
+    hint.textContent = "The graph, dimmed, is the last program that ran.";
+    box.append(hint);
+  }
+  box.hidden = false;
+  editor.showError({ line: error.line, col: error.col, endCol: error.endCol, message: error.message });
+  $("graph").classList.toggle("stale", Boolean(state.model));
+  body.dataset.state = "error";
+  body.dataset.ready = state.model ? "true" : "false";
+  if (!state.model) {
+    $("caption").textContent = "No graph yet: fix the error in the editor.";
+    controls.showStep(0, 0);
+  }
+}
+
+export function hideError() {
+  $("error").hidden = true;
+  $("error").replaceChildren();
+  editor.clearError();
+  $("graph").classList.remove("stale");
+}
+
+export function showGallery(examples) {
+  state.examples = examples;
+  const select = $("gallery");
+  const own = document.createElement("option");
+  own.value = "";
+  own.textContent = "your own expression";
+  const options = examples.map((e) => {
+    const option = document.createElement("option");
+    option.value = e.id;
+    option.textContent = e.title;
+    return option;
+  });
+  select.replaceChildren(own, ...options);
+  showExampleFor(editor.value);
+}
+
+/** Select the gallery entry whose source this is (or "your own expression") and show its note. */
+export function showExampleFor(source) {
+  controls.showExample(state.examples.find((e) => e.source === source)?.id ?? null);
+  showNote();
+}
+
+export function loadExample(id) {
+  const example = state.examples.find((e) => e.id === id);
+  if (!example) return;
+  editor.setValue(example.source);
+  state.open = null;
+  select(null);
+  run({ step: 0 });
+}
+
+function showNote() {
+  const id = $("gallery").value;
+  const example = state.examples.find((e) => e.id === id);
+  const note = $("note");
+  note.textContent = example?.note ?? "";
+  note.hidden = !example?.note;
+}
+
+export function toggleHelp() {
+  const dialog = document.getElementById("help-dialog");
+  if (dialog.open) dialog.close();
+  else dialog.showModal();
+}
+
+export function showTheme(theme) {
+  const button = $("theme");
+  button.setAttribute("aria-pressed", String(theme === "dark"));
+  button.querySelector(".label").textContent = theme === "dark" ? "light" : "dark";
+  button.title = `switch to the ${theme === "dark" ? "light" : "dark"} theme`;
+}

@@ -1,0 +1,214 @@
+// What is on screen: the editor's program asked of the API and drawn, another view of it (a group
+// opened or closed), the step shown, the node selected.
+
+import { fetchGraph, fetchView } from "./api.js";
+import { viewThatFits } from "./fitting.js";
+import { backwardMoves, forwardMoves } from "./flow.js";
+import { groupChain } from "./names.js";
+import { caption } from "./narrate.js";
+import { showBugBanner, showDiagnostics, showLayoutMissing, showOutput } from "./notices.js";
+import { buildModel, stateAt, stepCount, underlyingAt, viewSteps, withView } from "./steps.js";
+import { stepCovering } from "./view-model.js";
+
+// the page's parts and the other jobs' functions this one uses, handed over by app.js
+let $, body, centreOn, controls, editor, finder, fit, fitsWindow, flow, hideError, inspector, keepOnScreen,
+  player, scheduleUrlWrite, screenPoint, showError, showExampleFor, state, view;
+
+/** Receive the page's parts and functions (app.js). */
+export function connect(page) {
+  ({
+    $, body, centreOn, controls, editor, finder, fit, fitsWindow, flow, hideError, inspector, keepOnScreen,
+    player, scheduleUrlWrite, screenPoint, showError, showExampleFor, state, view
+  } = page);
+}
+
+/**
+ * Ask the API for the graph of the editor's text and show it.
+ * step: a number (from a link), "keep" (same place, e.g. a mode switch), "edit" (stay at the end
+ * if we were there, else start over), or 0.
+ */
+export async function run({ step = 0, gradcheckSummary = false } = {}) {
+  const request = ++state.request;
+  const source = editor.value;
+  const wasAtEnd = player.n > 0 && player.k === player.n;
+  const previousK = player.k;
+  const previousGroups = state.model ? groupsSignature(state.model.graph) : null;
+  body.dataset.ready = "false";
+  body.dataset.state = "loading";
+  let graph;
+  try {
+    graph = await fetchGraph({ source, mode: state.mode, gradcheck: state.gradcheck, open: state.open });
+    // an edit that changed the program's calls: the groups left open were other groups
+    if (step === "edit" && state.open !== null && groupsSignature(graph) !== previousGroups) {
+      state.open = null;
+      graph = { ...graph, ...(await fetchView({ source, mode: state.mode, gradcheck: state.gradcheck, open: null })) };
+    }
+  } catch (error) {
+    if (request === state.request) showError(error);
+    return;
+  }
+  if (request !== state.request) return; // a newer run has started
+  if (state.open === null) {
+    const smaller = await viewThatFits(graph, (open) => fetchView({ source, mode: state.mode, gradcheck: state.gradcheck, open }), fitsWindow);
+    if (request !== state.request) return;
+    if (smaller) graph = { ...graph, ...smaller };
+  }
+  state.source = source;
+  let k = 0;
+  if (typeof step === "number") k = step;
+  else if (step === "keep") k = previousK;
+  else if (step === "edit" && wasAtEnd) k = Infinity;
+  showGraph(graph, source, k);
+  markReady();
+  if (gradcheckSummary && graph.gradcheck && !state.selected) inspector.showGradcheck(state.model);
+}
+
+function showGraph(graph, source, k) {
+  const model = buildModel(graph, source);
+  const signature = graphSignature(graph);
+  const sameGraph = signature === state.signature;
+  state.signature = signature;
+  hideError();
+  draw(model, k, { refit: !sameGraph, keepSelection: sameGraph });
+  showDiagnostics(model);
+  showBugBanner(graph);
+  showOutput(graph.output ?? []);
+  showExampleFor(source);
+}
+
+/**
+ * Draw a model (a new graph, or another view of the same one) at view step k. refit: fit it to
+ * the window as a new graph; else keep the user's pan and zoom, with `anchor` (a box id and its
+ * screen point) staying where it was on screen.
+ */
+function draw(model, k, { refit, keepSelection = true, anchor = null }) {
+  flow.cancel();
+  state.model = model;
+  finder.setGraph(model.graph);
+  view.build(model);
+  $("graph").dataset.open = [...model.view.open].join(",");
+  body.classList.toggle("has-groups", model.view.groups.size > 0);
+  showLayoutMissing(model);
+  const n = stepCount(model, state.direction);
+  player.load(n, Math.min(k, n));
+  if (refit) fit("readable");
+  else if (state.fitMode !== "user") fit(state.fitMode, anchor?.id);
+  else if (anchor) keepOnScreen(anchor);
+  if (anchor) view.revealCluster(anchor.id); // a group just opened: its frame, or its label to close it
+  if (keepSelection && state.selected && view.boxes.has(state.selected)) select(state.selected);
+  else select(null);
+}
+
+/** A graph or view is on screen, final: tests wait for this. */
+export function markReady() {
+  state.graphs += 1;
+  body.dataset.graphs = String(state.graphs);
+  body.dataset.state = "ready";
+  body.dataset.ready = "true";
+}
+
+function graphSignature(graph) {
+  const layout = graph.layout ? `${graph.layout.width}x${graph.layout.height}` : "none";
+  const open = graph.view ? graph.view.open.join(",") : "";
+  return `${layout}|${open}|${graph.nodes.map((n) => `${n.id}:${n.op ?? n.kind}:${n.label ?? ""}`).join(",")}`;
+}
+
+/** What a group id means: the same signature, the same open set shows the same view. */
+function groupsSignature(graph) {
+  return (graph.groups ?? []).map((g) => `${g.id}:${g.label}:${g.parent}`).join(",");
+}
+
+/** Open or close a group, keeping the place in the pass and the group where it was on screen. */
+export function toggleGroup(id) {
+  if (!state.model) return;
+  const open = new Set(state.model.view.open);
+  if (open.has(id)) open.delete(id);
+  else open.add(id);
+  return showView(open, id);
+}
+
+/**
+ * Ask for the view with the groups `open` open and show it: at the view step that covers the
+ * same number of underlying steps (a collapsed group fires as one step), with `focusId` (a box
+ * or cluster) kept where it was on screen.
+ */
+async function showView(open, focusId = null) {
+  const request = ++state.request;
+  body.dataset.ready = "false";
+  const answer = await askView(open, request);
+  if (!answer) return false;
+  state.open = answer.view.open;
+  applyView(answer, { anchor: focusId ? screenPoint(focusId) : null });
+  markReady();
+  return true;
+}
+
+/** The view with the groups `open` open, or null: an error (shown), or a newer request started. */
+async function askView(open, request) {
+  try {
+    const answer = await fetchView({ source: state.source, mode: state.mode, gradcheck: state.gradcheck, open: [...open].sort(byNumber) });
+    return request === state.request ? answer : null;
+  } catch (error) {
+    if (request === state.request) showError(error);
+    return null;
+  }
+}
+
+/** Show another view of the model's graph, at the view step covering the same underlying steps. */
+export function applyView(answer, { refit = false, anchor = null } = {}) {
+  const before = state.model;
+  const done = underlyingAt(before, state.direction, player.k);
+  const model = withView(before, answer);
+  state.signature = graphSignature(model.graph);
+  draw(model, stepCovering(viewSteps(model, state.direction), done), { refit, anchor });
+  showDiagnostics(model);
+}
+
+export function byNumber(a, b) {
+  return Number(a.slice(1)) - Number(b.slice(1));
+}
+
+/** Find: open the groups holding node `id` (if closed), then centre and mark the box showing it. */
+export async function goToNode(id) {
+  const model = state.model;
+  if (!model) return;
+  const closed = groupChain(model, id).filter((g) => !model.view.open.has(g));
+  if (closed.length && !(await showView(new Set([...model.view.open, ...closed])))) return;
+  const box = state.model.view.boxOf.get(id) ?? id;
+  centreOn(box);
+  view.mark(box);
+}
+
+export function showStep({ k, n, from }) {
+  const model = state.model;
+  if (!model) return;
+  const st = stateAt(model, state.direction, k);
+  view.apply(st);
+  if (st.active) view.reveal(st.active);
+  controls.showStep(k, n);
+  $("caption").textContent = caption(model, state.direction, k);
+  if (from !== null && k === from + 1) {
+    const duration = player.playing ? Math.min(900, player.interval * 0.7) : 700;
+    const moves = state.direction === "backward" ? backwardMoves(model, st) : forwardMoves(model, st);
+    flow.play(moves, state.direction, duration);
+  } else {
+    flow.cancel();
+  }
+  if (state.selected) inspector.showNode(model, state.selected, { k, direction: state.direction });
+  scheduleUrlWrite();
+}
+
+export function setDirection(direction) {
+  if (direction === state.direction) return;
+  state.direction = direction;
+  controls.showDirection(direction);
+  player.pause();
+  if (state.model) player.load(stepCount(state.model, direction), 0);
+}
+
+export function select(id) {
+  state.selected = id;
+  view.select(id);
+  if (id && state.model) inspector.showNode(state.model, id, { k: player.k, direction: state.direction });
+  else inspector.hide();
+}
