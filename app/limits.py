@@ -154,9 +154,9 @@ CLIENT_MAX_COST_S = 10.0
 lane, of the sandbox and of Graphviz; more is answered 503 `busy` with Retry-After. Cost, not count: a class
 behind one address sends many small programs at once, and two that run to the limit cost 10 s."""
 
-QUEUE_WAIT_S = 5.0
+QUEUE_WAIT_S = 6.0
 """Seconds a request estimated expensive may wait for a sandbox worker; then it is answered 503 `busy` with
-Retry-After."""
+Retry-After. Longer than one evaluation's limit, so the request first in line gets the next worker freed."""
 
 CHEAP_QUEUE_WAIT_S = 2.0
 """Seconds a request estimated cheap may wait for a sandbox worker; then 503 `busy` with Retry-After."""
@@ -165,8 +165,9 @@ MAX_GRAPHVIZ_PROCESSES = 2
 """Graphviz runs at once (layouts and drawings), and never more than the machine's cores; one is kept for
 layouts, so drawings (PNG, SVG, GIF) run fewer."""
 
-GRAPHVIZ_QUEUE_WAIT_S = 3.0
-"""Seconds a layout or a drawing may wait for a Graphviz run; then 503 `busy` with Retry-After."""
+GRAPHVIZ_QUEUE_WAIT_S = 4.0
+"""Seconds a layout or a drawing may wait for a Graphviz run; then 503 `busy` with Retry-After. Longer than a
+drawing's limit (twice LAYOUT_TIMEOUT_S), so the one first in line gets the next run freed."""
 
 # ---- the picture: views of the graph and their Graphviz layout ----------------------------------
 
