@@ -209,6 +209,9 @@ def make_web(browser: Browser, base: str, **context_options) -> Web:
 
     page.route("**/*", route)
     page.on("console", lambda m: web.console_errors.append(m.text) if m.type == "error" else None)
+    # the console says only "Failed to load resource": name the URL that failed, for whoever reads the report
+    page.on("response", lambda r: web.console_errors.append(f"{r.status} from {r.request.method} {r.url}")
+            if r.status == 404 else None)
     page.on("pageerror", lambda e: web.page_errors.append(str(e)))
 
     def on_dialog(d):
