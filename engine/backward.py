@@ -127,7 +127,8 @@ def backward(root: Tensor, grad: Any = None, mode: str = "correct", record: bool
                 c, mismatch = raw, False  # a number for a number: nothing to check, nothing to sum back
             else:
                 shape = target.shape
-                raw = as_array(raw)
+                if type(raw) is not np.ndarray:
+                    raw = as_array(raw)
                 if raw.shape != shape:
                     check_contribution_shape(node, arg, raw.shape)
                 c = raw if skip_unbroadcast else unbroadcast(raw, shape)

@@ -10,6 +10,9 @@ if TYPE_CHECKING:
     from engine.record import BackwardRecord
 
 
+FLOAT64 = np.dtype(np.float64)
+
+
 def as_array(data: Any) -> np.ndarray:
     """float64 always: no Python big integers, no int64 wrap-around, no complex results."""
     return np.asarray(data, dtype=np.float64)
@@ -178,7 +181,7 @@ def apply(name: str, *args: Any, **params: Any) -> Tensor:
     value = op.forward(*[t._value for t in inputs], **params)
     out = Tensor.__new__(Tensor)
     # NumPy returns a NumPy float for 0-d results: kept as is, the scalar fast path (see Tensor.data)
-    out._value = value if type(value) is np.float64 or (type(value) is np.ndarray and value.dtype == np.float64) \
+    out._value = value if type(value) is np.float64 or (type(value) is np.ndarray and value.dtype is FLOAT64) \
         else as_array(value)
     out.grad = None
     out.requires_grad = any([t.requires_grad for t in inputs])
