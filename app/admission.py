@@ -156,6 +156,7 @@ class Gate:
 COMMENT = re.compile(r"[ \t]*#[^\n]*")
 SEED = re.compile(r"seed\s*[=(]\s*[0-9_]+")  # randn(..., seed=1234), random.seed(1337): a number, not a size
 NUMBER = re.compile(r"(?<![\w.])[0-9][0-9_]*(?:\.[0-9_]*)?(?:[eE][+-]?[0-9]+)?")
+POWER = re.compile(rf"({NUMBER.pattern})\s*\*\*\s*({NUMBER.pattern})")  # 10**9: small numbers, a big one
 
 
 def cheap_shape(source: str) -> str | None:
@@ -166,9 +167,16 @@ def cheap_shape(source: str) -> str | None:
     if len(source) > CHEAP_MAX_SOURCE_CHARS:
         return None
     text = SEED.sub("seed=0", COMMENT.sub("", source))
-    if any(float(n.replace("_", "")) >= CHEAP_MAX_NUMBER for n in NUMBER.findall(text)):
+    if any(number(n) >= CHEAP_MAX_NUMBER for n in NUMBER.findall(text)):
+        return None
+    # every base is below CHEAP_MAX_NUMBER by now: 100 ** 64 is a float
+    if any(number(base) ** min(number(exponent), 64.0) >= CHEAP_MAX_NUMBER for base, exponent in POWER.findall(text)):
         return None
     return NUMBER.sub("0", text)
+
+
+def number(text: str) -> float:
+    return float(text.replace("_", ""))
 
 
 # ---- Graphviz -----------------------------------------------------------------------------------

@@ -146,8 +146,9 @@ CHEAP_MAX_SOURCE_CHARS = 4_000
 """Characters of a program estimated cheap."""
 
 CHEAP_MAX_NUMBER = 100
-"""Numbers written in a program estimated cheap are all below this (seeds aside): loop counts and tensor
-sizes are where a program's cost comes from (a 460 x 460 matmul checked by gradcheck takes 0.5 s)."""
+"""Numbers written in a program estimated cheap are all below this (seeds aside; `10**9` counts as its value):
+loop counts and tensor sizes are where a program's cost comes from (a 460 x 460 matmul checked by gradcheck
+takes 0.5 s)."""
 
 CLIENT_MAX_COST_S = 10.0
 """Seconds of work (the time limits of its requests) one client address may have waiting or running in each

@@ -369,5 +369,8 @@ def test_every_gallery_example_and_the_typing_student_look_cheap():
 def test_big_numbers_and_long_programs_look_expensive():
     assert cheap_shape(LOOP) is None and cheap_shape(MATMULS) is None
     assert cheap_shape("x = randn(1e3)\n") is None and cheap_shape("n = 1_000\n") is None
+    assert cheap_shape("for i in range(10**9):\n    x = 0\n") is None  # a power of small numbers
+    assert cheap_shape("x = 1e300 ** 64\ny = 99 ** 99_999\n") is None
+    assert cheap_shape("L = (w - 2) ** 2 + 3 ** 2\n") is not None
     assert cheap_shape("x = 1.0\n" * 1_000) is None
     assert cheap_shape("x = 2.0  # 123456789\n") == cheap_shape("x = 3.0\n")  # comments do not count
