@@ -1,6 +1,6 @@
 """How fast the engine is, against PyTorch, hand-written NumPy and a micrograd-style scalar engine.
 
-Run: .venv/bin/python bench/engine.py [--repeat N] [--only mlp scalar paths] [--timer cpu]
+Run: .venv/bin/python bench/engine.py [--repeat N] [--only mlp scalar paths] [--timer cpu] [--against REV]
 Prints medians (microseconds per call over `repeat` timeit rounds) and ratios for
 - a 2-16-16-2 tanh MLP, forward + cross-entropy + backward, at batch 64 and 1024: ours (with and
   without recording the backward pass), PyTorch CPU eager (1 thread, and its default thread
@@ -13,25 +13,53 @@ the scalar graph at least as fast as the micrograd baseline; record=True at batc
 of not recording; the MLP's top paths well under 30 ms.
 On a shared, busy machine `--timer cpu` (this process's CPU time) is steadier than wall time;
 it is wrong for PyTorch's multi-threaded column, which then counts every thread's spinning.
+`--against REV` also times the engine as it was at git revision REV, in the same rounds, so a
+change is measured before and after in one run.
 """
 
 import argparse
+import importlib
+import io
 import math
 import random
+import re
 import statistics
+import subprocess
 import sys
+import tarfile
+import tempfile
 import time
 import timeit
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
 from engine import Tensor  # noqa: E402
 from engine.nn import MLP, two_moons  # noqa: E402
 from engine.paths import top_paths  # noqa: E402
+
+TODAY = SimpleNamespace(name="ours", Tensor=Tensor, MLP=MLP, top_paths=top_paths)
+
+
+def engine_at(rev: str) -> SimpleNamespace:
+    """The engine package as it was at git revision `rev`, imported beside today's under another name."""
+    name = "engine_at_" + re.sub(r"\W", "_", rev)
+    folder = Path(tempfile.mkdtemp(prefix="bench-engine-"))
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev, "engine"], check=True, capture_output=True)
+    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+        tar.extractall(folder, filter="data")
+    (folder / "engine").rename(folder / name)
+    for file in (folder / name).glob("*.py"):
+        file.write_text(re.sub(r"^(\s*)(from|import) engine\b", rf"\1\2 {name}", file.read_text(), flags=re.M))
+    sys.path.insert(0, str(folder))
+    package = importlib.import_module(name)
+    return SimpleNamespace(name=f"ours at {rev}", Tensor=package.Tensor, MLP=importlib.import_module(f"{name}.nn").MLP,
+                           top_paths=importlib.import_module(f"{name}.paths").top_paths)
 
 SIZES = (2, 16, 16, 2)
 NUMBER = {64: 100, 1024: 20}  # calls per timeit round
@@ -178,10 +206,12 @@ def scalar_expression(make, n_ops: int = 1000):
     return xs, nodes[-1]
 
 
-def ours_scalar():
-    xs, root = scalar_expression(lambda v: Tensor(v, requires_grad=True))
-    root.backward()
-    return xs
+def ours_scalar(engine: SimpleNamespace = TODAY):
+    def run():
+        xs, root = scalar_expression(lambda v: engine.Tensor(v, requires_grad=True))
+        root.backward()
+        return xs
+    return run
 
 
 def micrograd_scalar():
@@ -193,49 +223,55 @@ def micrograd_scalar():
 # ---- top paths ----------------------------------------------------------------------------------
 
 
-def scalar_mlp(sizes: tuple[int, ...] = (3, 16, 16, 1), seed: int = 1337) -> Tensor:
+def scalar_mlp(T: type = Tensor, sizes: tuple[int, ...] = (3, 16, 16, 1), seed: int = 1337) -> Tensor:
     """micrograd's MLP program on our Tensors: relu hidden layers, squared loss, 1,031 nodes."""
     rng = random.Random(seed)
-    xs: list[Tensor] = [Tensor(v) for v in (2.0, 3.0, -1.0)]
+    xs: list[Tensor] = [T(v) for v in (2.0, 3.0, -1.0)]
     for depth, (n_in, n_out) in enumerate(zip(sizes, sizes[1:])):
         outs = []
         for _ in range(n_out):
-            act = Tensor(0.0, requires_grad=True)
+            act = T(0.0, requires_grad=True)
             for x in xs[:n_in]:
-                act = act + Tensor(rng.uniform(-1, 1), requires_grad=True) * x
+                act = act + T(rng.uniform(-1, 1), requires_grad=True) * x
             outs.append(act.relu() if depth < len(sizes) - 2 else act)
         xs = outs
     return (xs[0] - 1.0) ** 2
 
 
-def doubling_products(n: int = 300) -> Tensor:
+def doubling_products(T: type = Tensor, n: int = 300) -> Tensor:
     """y = (y + y) * w_i, n times: n + 1 leaves and 2**n paths from x."""
-    y = Tensor(1.0, requires_grad=True)
+    y = T(1.0, requires_grad=True)
     for i in range(n):
-        y = (y + y) * Tensor(1.0 + 0.001 * i, requires_grad=True)
+        y = (y + y) * T(1.0 + 0.001 * i, requires_grad=True)
     return y
 
 
-def read_every_path(root: Tensor) -> int:
+def read_every_path(root: Tensor, engine: SimpleNamespace = TODAY) -> int:
     """top_paths, then every listed path's nodes and factors, as a caller that shows them all."""
-    return sum(len(p.nodes) + len(p.factors or ()) for listed in top_paths(root, k=64).values() for p in listed.paths)
+    listed = engine.top_paths(root, k=64).values()
+    return sum(len(p.nodes) + len(p.factors or ()) for paths in listed for p in paths.paths)
 
 
 # ---- the table --------------------------------------------------------------------------------
 
 
-def bench_mlp(repeat: int, threads: bool) -> dict[str, list[float]]:
+def bench_mlp(repeat: int, threads: bool, before: SimpleNamespace | None) -> dict[str, list[float]]:
     rows: dict[str, list[float]] = {}
     batches = {batch: two_moons(batch, noise=0.1, seed=0) for batch in (64, 1024)}
     model = MLP(SIZES, seed=0)
     for batch, (points, labels) in batches.items():
         check_agreement(model, points, labels)
-        timings = medians_us({
+        fns = {
             "ours": ours_step(model, points, labels, record=False),
             "ours, record=True": ours_step(model, points, labels, record=True),
             "numpy by hand": numpy_step(model, points, labels),
             "torch eager, 1 thread": torch_step(model, points, labels),
-        }, repeat, NUMBER[batch])
+        }
+        if before is not None:
+            earlier = before.MLP(SIZES, seed=0)
+            fns[before.name] = ours_step(earlier, points, labels, record=False)
+            fns[f"{before.name}, record=True"] = ours_step(earlier, points, labels, record=True)
+        timings = medians_us(fns, repeat, NUMBER[batch])
         for name, t in timings.items():
             rows.setdefault(name, []).append(t)
     if threads:  # last and alone: torch's idle OpenMP workers keep spinning and slow what runs next
@@ -258,24 +294,34 @@ def bench_mlp(repeat: int, threads: bool) -> dict[str, list[float]]:
     return rows
 
 
-def bench_scalar(repeat: int) -> dict[str, float]:
-    ours_grads, micrograd_grads = ours_scalar(), micrograd_scalar()
+def bench_scalar(repeat: int, before: SimpleNamespace | None) -> dict[str, float]:
+    ours_grads, micrograd_grads = ours_scalar()(), micrograd_scalar()
     np.testing.assert_allclose([float(x.grad) for x in ours_grads], [x.grad for x in micrograd_grads], rtol=1e-12)
-    scalar = medians_us({"ours": ours_scalar, "micrograd-style": micrograd_scalar}, repeat, 3)
+    fns = {"ours": ours_scalar(), "micrograd-style": micrograd_scalar}
+    if before is not None:
+        fns[before.name] = ours_scalar(before)
+    scalar = medians_us(fns, repeat, 3)
     print(f"\n{'scalar graph, 1,000 ops':<30}{'build+bwd':>12}")
     for name, t in scalar.items():
         print(f"  {name:<28}{t:>12.1f}")
     print(f"  {'micrograd / ours':<28}{scalar['micrograd-style'] / scalar['ours']:>12.2f}")
+    if before is not None:
+        print(f"  {before.name + ' / ours':<28}{scalar[before.name] / scalar['ours']:>12.2f}")
     return scalar
 
 
-def bench_paths(repeat: int) -> dict[str, list[float]]:
-    graphs = {"MLP, 1,031 nodes": scalar_mlp(), "2**300 paths, 901 nodes": doubling_products()}
+def bench_paths(repeat: int, before: SimpleNamespace | None) -> dict[str, list[float]]:
+    graphs = {"MLP, 1,031 nodes": scalar_mlp, "2**300 paths, 901 nodes": doubling_products}
     rows: dict[str, list[float]] = {}
-    for root in graphs.values():
-        timings = medians_us({"top_paths(k=64)": lambda root=root: top_paths(root, k=64),
-                              "+ read every path": lambda root=root: read_every_path(root)},
-                             max(repeat // 3, 3), 1)
+    for make in graphs.values():
+        root = make()
+        fns = {"top_paths(k=64)": lambda root=root: top_paths(root, k=64),
+               "+ read every path": lambda root=root: read_every_path(root)}
+        if before is not None:
+            earlier = make(before.Tensor)
+            fns[f"{before.name}"] = lambda root=earlier: before.top_paths(root, k=64)
+            fns[f"{before.name}, + read"] = lambda root=earlier: read_every_path(root, before)
+        timings = medians_us(fns, max(repeat // 3, 3), 1)
         for column, t in timings.items():
             rows.setdefault(column, []).append(t / 1000)
     print(f"\n{'top paths, ms':<30}" + "".join(f"{name:>26}" for name in graphs))
@@ -295,7 +341,9 @@ def main() -> None:
     parser.add_argument("--timer", choices=("wall", "cpu"), default="wall",
                         help="cpu: this process's CPU time, steadier on a busy machine")
     parser.add_argument("--no-threads", action="store_true", help="skip torch at its default thread count")
+    parser.add_argument("--against", metavar="REV", help="also time the engine at git revision REV, in the same rounds")
     args = parser.parse_args()
+    before = engine_at(args.against) if args.against else None
     TIMER = time.process_time if args.timer == "cpu" else time.perf_counter
     sys.setrecursionlimit(10_000)  # the micrograd baseline sorts recursively
     torch.set_num_threads(1)
@@ -303,16 +351,16 @@ def main() -> None:
           f"median of {args.repeat} rounds, microseconds per call, {args.timer} time\n")
     targets = []
     if "mlp" in args.only:
-        rows = bench_mlp(args.repeat, threads=not args.no_threads)
+        rows = bench_mlp(args.repeat, threads=not args.no_threads, before=before)
         ours = rows["ours"]
         targets += [f"ours / numpy by hand <= 1.5 at batch 64: {ours[0] / rows['numpy by hand'][0]:.2f}",
                     f"torch (1 thread) / ours >= 3 at batch 64: {rows['torch eager, 1 thread'][0] / ours[0]:.2f}",
                     f"record / not <= 1.5 at batch 1024: {rows['ours, record=True'][1] / ours[1]:.2f}"]
     if "scalar" in args.only:
-        scalar = bench_scalar(args.repeat)
+        scalar = bench_scalar(args.repeat, before)
         targets.append(f"micrograd / ours >= 1: {scalar['micrograd-style'] / scalar['ours']:.2f}")
     if "paths" in args.only:
-        paths = bench_paths(args.repeat)
+        paths = bench_paths(args.repeat, before)
         targets.append(f"MLP top_paths well under 30 ms: {paths['top_paths(k=64)'][0]:.1f}")
     print("\ntargets: " + "; ".join(targets))
 

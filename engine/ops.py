@@ -5,6 +5,12 @@ A VJP is a pure function `vjp(g, out, *inputs, **params)` of the incoming gradie
 (None where an input takes no gradient). Contributions of broadcasting ops are shaped like the
 *output*: the engine, not the rule, sums them back to each input's shape (`unbroadcast`).
 Rules never mutate their arguments; the engine does all summing.
+
+Values are float64 arrays, except that a 0-d value is usually a NumPy float (np.float64): the
+scalar fast path (see Tensor.data). Every forward and VJP below works on both and gives the same
+bits, since NumPy's scalar arithmetic and its ufuncs round exactly as on 0-d arrays; that is why
+add, sub, mul, div and neg are Python's operators, which are NumPy's ufuncs on arrays and ~5x
+faster than calling the ufunc on NumPy floats.
 """
 
 import operator
