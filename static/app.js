@@ -3,6 +3,7 @@
 
 import { fetchExamples } from "./api.js";
 import { Controls } from "./controls.js";
+import { withEverythingDrawn } from "./detail.js";
 import { Editor } from "./editor.js";
 import { download, pngBlob, svgMarkup } from "./export.js";
 import { FindBox } from "./find.js";
@@ -99,8 +100,8 @@ controls.listen({
     run({ step: "keep", gradcheckSummary: state.gradcheck });
   },
   copyLink,
-  downloadSvg: () => state.model && download(new Blob([view.withEverythingDrawn(() => svgMarkup(view))], { type: "image/svg+xml" }), "chainrule-graph.svg"),
-  downloadPng: async () => state.model && download(await view.withEverythingDrawn(() => pngBlob(view)), "chainrule-graph.png"),
+  downloadSvg: () => state.model && download(new Blob([withEverythingDrawn(view, () => svgMarkup(view))], { type: "image/svg+xml" }), "chainrule-graph.svg"),
+  downloadPng: async () => state.model && download(await withEverythingDrawn(view, () => pngBlob(view)), "chainrule-graph.png"),
   downloadJson: () => state.model && download(new Blob([JSON.stringify(state.model.graph, null, 2)], { type: "application/json" }), "chainrule-graph.json"),
   help: toggleHelp,
   find: () => finder.focus(),

@@ -1,20 +1,15 @@
 // Drawing the view: the SVG is built once per graph and view; stepping only toggles classes and
 // text. Boxes are nodes and collapsed groups; open groups are clusters around their boxes.
 
-import { drawCluster, drawGroupBox, drawNodeBox, MONO_EM, UNKNOWN } from "./box-drawing.js";
+import { drawCluster, drawGroupBox, drawNodeBox, UNKNOWN } from "./box-drawing.js";
+import { drawCallout, showSum } from "./callouts.js";
+import { scheduleCull, setDetail } from "./detail.js";
 import { svgEl } from "./dom.js";
-import { formatCompact, formatTerm, formatValue } from "./format.js";
-import { arrowHead, besideCurve, bezierPath, pointOnCurve, round, straightLine } from "./geometry.js";
+import { drawEdge } from "./edge-drawing.js";
+import { formatValue } from "./format.js";
+import { pointOnCurve } from "./geometry.js";
 import { PanZoom } from "./pan-zoom.js";
-import { Occupancy, firstFree, leastCovered } from "./placement.js";
-
-const FAR_TEXT_PX = 3.5; // below this on-screen size, box text is not drawn
-const EDGE_FONT = 12; // contributions written on edges, in graph units
-const EDGE_LABEL_MIN_PX = 6.5; // below this on-screen size, they are not drawn
-// where along an edge its label may sit (0 = input, 1 = consumer), best first
-const EDGE_LABEL_SPOTS = [0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8];
-const CULL_MIN_BOXES = 200; // from this size on, what lies well outside the window is not drawn
-const QUIET_ZEROS_OVER = 100; // in a view with more edges, a contribution of exactly 0 is not written on its edge
+import { Occupancy } from "./placement.js";
 
 /**
  * Events: "select" {id: node id | null} (a click on a node or on nothing),
@@ -35,8 +30,8 @@ export class GraphView extends EventTarget {
       onClick: (target) => this.click(target),
       onUserChange: () => this.dispatchEvent(new CustomEvent("userview")),
       onScale: (scale) => {
-        this.setDetail(scale);
-        this.scheduleCull();
+        setDetail(this, scale);
+        scheduleCull(this);
       },
     });
     svg.addEventListener("keydown", (e) => {
@@ -92,16 +87,16 @@ export class GraphView extends EventTarget {
       const view = model.view;
       for (const box of view.boxes.values()) this.buildBox(box, nodeLayer);
       for (const [id, rect] of Object.entries(this.layout.clusters ?? {})) this.buildCluster(id, rect, clusterLayer);
-      for (const box of view.boxes.values()) if (box.kind !== "group") this.buildCallout(model.nodes.get(box.id), calloutLayer);
-      for (const edge of view.edges.values()) this.buildEdge(edge, edgeLayer, labelLayer);
+      for (const box of view.boxes.values()) if (box.kind !== "group") drawCallout(this, model.nodes.get(box.id), calloutLayer);
+      for (const edge of view.edges.values()) drawEdge(this, edge, edgeLayer, labelLayer);
     }
     if (!Number.isFinite(this.minFont)) this.minFont = 12;
     this.viewport.replaceChildren(clusterLayer, edgeLayer, nodeLayer, labelLayer, calloutLayer);
     this.overlay.replaceChildren();
     this.shownDirection = null;
     this.far = null;
-    this.setDetail(this.panZoom.scale);
-    this.scheduleCull();
+    setDetail(this, this.panZoom.scale);
+    scheduleCull(this);
   }
 
   buildBox(box, layer) {
@@ -131,66 +126,6 @@ export class GraphView extends EventTarget {
     this.extent = [Math.min(e[0], rect[0]), Math.min(e[1], rect[1]), Math.max(e[2], rect[2]), Math.max(e[3], rect[3])];
   }
 
-  /**
-   * Level of detail: text too small to read is not drawn. Text is most of the cost of painting a
-   * large graph, so a zoomed-out graph of a thousand nodes stays smooth; zoom in and it returns.
-   */
-  setDetail(scale) {
-    const far = scale * this.minFont < FAR_TEXT_PX;
-    if (far !== this.far) {
-      this.far = far;
-      this.svg.classList.toggle("far", far);
-    }
-    this.svg.classList.toggle("tiny-edge-labels", scale * EDGE_FONT < EDGE_LABEL_MIN_PX);
-  }
-
-  scheduleCull() {
-    if (this.cullPending || this.boxes.size < CULL_MIN_BOXES) return;
-    this.cullPending = true;
-    requestAnimationFrame(() => {
-      this.cullPending = false;
-      this.cull();
-    });
-  }
-
-  /**
-   * Hide boxes and edges more than half a window outside the view. Chrome records the paint of
-   * every element of an SVG, on screen or not; a big graph seen up close need not pay for that.
-   */
-  cull(all = false) {
-    const { width, height } = this.svg.getBoundingClientRect();
-    const { scale, tx, ty } = this.panZoom;
-    const x0 = (-tx - width / 2) / scale;
-    const y0 = (-ty - height / 2) / scale;
-    const x1 = x0 + (2 * width) / scale;
-    const y1 = y0 + (2 * height) / scale;
-    const outside = (b) => !all && (b[2] < x0 || b[0] > x1 || b[3] < y0 || b[1] > y1);
-    for (const rec of this.boxes.values()) {
-      const hide = outside(rec.extent);
-      if (rec.culled !== hide) rec.el.classList.toggle("culled", (rec.culled = hide));
-    }
-    for (const rec of this.edges.values()) {
-      const hide = outside(rec.extent);
-      if (rec.culled !== hide) {
-        rec.el.classList.toggle("culled", (rec.culled = hide));
-        rec.label?.classList.toggle("culled", hide);
-      }
-    }
-  }
-
-  /** Run `fn` with every element drawn in full detail (for exports), then cull again. */
-  withEverythingDrawn(fn) {
-    this.cull(true);
-    this.svg.classList.remove("far", "tiny-edge-labels");
-    try {
-      return fn();
-    } finally {
-      this.far = null;
-      this.setDetail(this.panZoom.scale);
-      if (this.boxes.size >= CULL_MIN_BOXES) this.cull();
-    }
-  }
-
   /** The drawing's extent in graph units: boxes, badges, labels and sum callouts, with a margin. */
   get bounds() {
     const [x0, y0, x1, y1] = this.extent;
@@ -206,77 +141,6 @@ export class GraphView extends EventTarget {
   nodeCenter(id) {
     const box = this.place(id);
     return box ? { x: box.x, y: box.y } : null;
-  }
-
-  buildEdge(edge, layer, labelLayer) {
-    const geometry = this.layout.edges[edge.id] ?? (edge.edges.length === 1 ? this.layout.edges[edge.edges[0]] : undefined);
-    const a = this.layout.nodes[edge.source];
-    const b = this.layout.nodes[edge.target];
-    if (!a || !b) return;
-    const g = svgEl("g", { class: "edge", "data-edge-id": edge.id, "data-source": edge.source, "data-target": edge.target }, layer);
-    const points = geometry && geometry.points.length >= 2 ? geometry.points : straightLine(a, b);
-    const line = svgEl("path", { class: "edge-line", d: bezierPath(points) }, g);
-    const tip = geometry?.end ?? null;
-    svgEl("path", { class: "edge-head", d: arrowHead(points, tip) }, g);
-    let label = null;
-    const quiet = edge.contribution === 0 && this.model.view.edges.size > QUIET_ZEROS_OVER; // dead ReLUs, many
-    if (edge.contribution !== null && edge.contribution !== undefined && !quiet) {
-      // beside the line (a "-" on the line would vanish into it), where it covers no box, badge,
-      // callout or other label; not at all if there is no such spot
-      const text = formatCompact(edge.contribution);
-      const halfW = (text.length * EDGE_FONT * MONO_EM) / 2 + 2;
-      const halfH = EDGE_FONT * 0.62;
-      const spots = EDGE_LABEL_SPOTS.flatMap((u) => besideCurve(points, u, halfW, halfH).map(([x, y]) => [x - halfW, y - halfH, x + halfW, y + halfH]));
-      const spot = firstFree(this.occupied, spots);
-      if (spot) {
-        this.occupy(spot);
-        label = svgEl("text", {
-          class: "edge-label", "data-edge-id": edge.id, x: round((spot[0] + spot[2]) / 2), y: round((spot[1] + spot[3]) / 2 + 0.36 * EDGE_FONT),
-          "text-anchor": "middle", "font-size": EDGE_FONT,
-        }, labelLayer, text);
-      }
-    }
-    const xs = points.map((p) => p[0]).concat(tip ? [tip[0]] : []);
-    const ys = points.map((p) => p[1]).concat(tip ? [tip[1]] : []);
-    const extent = [Math.min(...xs) - 40, Math.min(...ys) - 20, Math.max(...xs) + 40, Math.max(...ys) + 20];
-    this.edges.set(edge.id, { el: g, line, label, points, extent, culled: false, sent: false, current: false });
-  }
-
-  /**
-   * The box for "Σ 10 + (-6) = 4" by a node that sums contributions: sized for the longest sum it
-   * will show, and placed beside the node where it covers least of the other boxes, badges and
-   * callouts, never the node's own text: on its top edge (over its own badges: it begins with
-   * "Σ" itself), above its badges, below it, right or left.
-   */
-  buildCallout(node, layer) {
-    const rec = this.boxes.get(node.id);
-    if (!rec) return;
-    const texts = this.model.arrivals.get(node.id).filter((a) => a.event.accumulated).map((a) => sumText(a.event, this.model.graph.mode));
-    if (!texts.length) return;
-    const font = Math.max(rec.base * 0.9, 10);
-    const width = Math.max(...texts.map((t) => t.length)) * font * MONO_EM + font;
-    const height = font * 1.6;
-    const gap = 3;
-    const [x0, y0, x1, y1] = rec.drawn;
-    const cx = (x0 + x1) / 2;
-    const cy = rec.cy;
-    const lefts = [cx - width / 2, x1 - width, x0];
-    const boxTop = rec.badgeBand ? rec.badgeBand[3] : y0; // y0 is the top of the badges
-    const candidates = [
-      ...lefts.map((x) => [x, boxTop + 2 - height, x + width, boxTop + 2]),
-      ...lefts.map((x) => [x, y0 - gap - height, x + width, y0 - gap]),
-      ...lefts.map((x) => [x, y1 + gap, x + width, y1 + gap + height]),
-      [x1 + 2 * gap, cy - height / 2, x1 + 2 * gap + width, cy + height / 2],
-      [x0 - 2 * gap - width, cy - height / 2, x0 - 2 * gap, cy + height / 2],
-    ];
-    // on the top edge it hides the node's badges and border, not its text
-    const own = [x0, y0, x1, boxTop + 2];
-    const spot = leastCovered(this.occupied, candidates, [0, 0, this.layout.width, this.layout.height], own);
-    this.occupy(spot);
-    const el = svgEl("g", { class: "sum-callout", "data-for": node.id, transform: `translate(${round(spot[0])},${round(spot[1])})` }, layer);
-    svgEl("rect", { width: round(width), height: round(height), rx: 4 }, el);
-    const text = svgEl("text", { x: round(width / 2), y: round(height / 2 + 0.36 * font), "text-anchor": "middle", "font-size": round(font) }, el);
-    rec.callout = { el, text, rect: spot };
   }
 
   /** Show a step's state (from steps.js): text and classes only, touching only what changed. */
@@ -339,22 +203,13 @@ export class GraphView extends EventTarget {
     this.shownCallouts = [];
     if (state.direction === "backward") {
       for (const event of state.currentEvents) {
-        if (event.accumulated) this.showSum(event, model.graph.mode);
+        if (event.accumulated) showSum(this, event, model.graph.mode);
       }
     }
     // Lay the drawing out now, while it is the only thing changed: if the caption and the step
     // label change in the same frame, Chrome does a full layout and re-lays out every text of a
     // large graph (~150 ms for 1,000 nodes); alone, only the changed texts (~2 ms).
     void this.svg.getBoundingClientRect();
-  }
-
-  /** "Σ 10 + (-6) = 4" by a node box receiving its second or later contribution. */
-  showSum(event, mode) {
-    const callout = this.boxes.get(event.to)?.callout;
-    if (!callout) return;
-    callout.text.textContent = sumText(event, mode);
-    callout.el.classList.add("show");
-    this.shownCallouts.push(callout.rect);
   }
 
   /** Briefly ring a box that has just received a contribution (drawn on the overlay). */
@@ -423,11 +278,4 @@ export class GraphView extends EventTarget {
     this.found = id && this.boxes.has(id) ? id : null;
     if (this.found) this.boxes.get(this.found).el.classList.add("found");
   }
-}
-
-/** What a node's sum callout says when `event` (an accumulating contribution) arrives. */
-function sumText(event, mode) {
-  return mode === "overwrite"
-    ? `grad = ${formatValue(event.contribution)}  (${formatValue(event.grad_before)} lost!)`
-    : `Σ ${formatTerm(event.grad_before)} + ${formatTerm(event.contribution)} = ${formatValue(event.grad_after)}`;
 }

@@ -1,0 +1,47 @@
+// Drawing one view edge: its curve from the layout, its arrow head, and the contribution it carries
+// written beside it where that covers nothing.
+
+import { MONO_EM } from "./box-drawing.js";
+import { svgEl } from "./dom.js";
+import { formatCompact } from "./format.js";
+import { arrowHead, besideCurve, bezierPath, round, straightLine } from "./geometry.js";
+import { firstFree } from "./placement.js";
+
+export const EDGE_FONT = 12; // contributions written on edges, in graph units
+// where along an edge its label may sit (0 = input, 1 = consumer), best first
+const EDGE_LABEL_SPOTS = [0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8];
+export const QUIET_ZEROS_OVER = 100; // in a view with more edges, a contribution of exactly 0 is not written on its edge
+
+export function drawEdge(view, edge, layer, labelLayer) {
+  const geometry = view.layout.edges[edge.id] ?? (edge.edges.length === 1 ? view.layout.edges[edge.edges[0]] : undefined);
+  const a = view.layout.nodes[edge.source];
+  const b = view.layout.nodes[edge.target];
+  if (!a || !b) return;
+  const g = svgEl("g", { class: "edge", "data-edge-id": edge.id, "data-source": edge.source, "data-target": edge.target }, layer);
+  const points = geometry && geometry.points.length >= 2 ? geometry.points : straightLine(a, b);
+  const line = svgEl("path", { class: "edge-line", d: bezierPath(points) }, g);
+  const tip = geometry?.end ?? null;
+  svgEl("path", { class: "edge-head", d: arrowHead(points, tip) }, g);
+  let label = null;
+  const quiet = edge.contribution === 0 && view.model.view.edges.size > QUIET_ZEROS_OVER; // dead ReLUs, many
+  if (edge.contribution !== null && edge.contribution !== undefined && !quiet) {
+    // beside the line (a "-" on the line would vanish into it), where it covers no box, badge,
+    // callout or other label; not at all if there is no such spot
+    const text = formatCompact(edge.contribution);
+    const halfW = (text.length * EDGE_FONT * MONO_EM) / 2 + 2;
+    const halfH = EDGE_FONT * 0.62;
+    const spots = EDGE_LABEL_SPOTS.flatMap((u) => besideCurve(points, u, halfW, halfH).map(([x, y]) => [x - halfW, y - halfH, x + halfW, y + halfH]));
+    const spot = firstFree(view.occupied, spots);
+    if (spot) {
+      view.occupy(spot);
+      label = svgEl("text", {
+        class: "edge-label", "data-edge-id": edge.id, x: round((spot[0] + spot[2]) / 2), y: round((spot[1] + spot[3]) / 2 + 0.36 * EDGE_FONT),
+        "text-anchor": "middle", "font-size": EDGE_FONT,
+      }, labelLayer, text);
+    }
+  }
+  const xs = points.map((p) => p[0]).concat(tip ? [tip[0]] : []);
+  const ys = points.map((p) => p[1]).concat(tip ? [tip[1]] : []);
+  const extent = [Math.min(...xs) - 40, Math.min(...ys) - 20, Math.max(...xs) + 40, Math.max(...ys) + 20];
+  view.edges.set(edge.id, { el: g, line, label, points, extent, culled: false, sent: false, current: false });
+}
