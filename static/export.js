@@ -165,6 +165,9 @@ function backgroundColor(el) {
   return "#ffffff";
 }
 
+/** Files the server makes of the view (POST /api/render), by format: the names they download as. */
+export const SERVER_FILES = { gif: "chainrule-backward.gif", csv: "chainrule-steps.csv" };
+
 /** Save a Blob under `filename` through a temporary link. */
 export function download(blob, filename) {
   const url = URL.createObjectURL(blob);

@@ -76,7 +76,7 @@ export function afterPresenter() {
     if (!state.model || state.open !== null || fitsWindow(state.model.graph.layout)) return;
     const request = ++state.request;
     body.dataset.ready = "false";
-    const ask = (open) => fetchView({ source: state.source, mode: state.mode, gradcheck: state.gradcheck, open });
+    const ask = (open) => fetchView({ source: state.source, mode: state.mode, gradcheck: state.gradcheck, open, call: state.call });
     const smaller = await viewThatFits(state.model.graph, ask, fitsWindow);
     if (request !== state.request) return;
     if (smaller) applyView(smaller, { refit: true });
