@@ -18,15 +18,16 @@ def encode_scalar(x: float) -> float | str:
     return "nan" if math.isnan(x) else NONFINITE[x]
 
 
-def encode_array(a: np.ndarray | None, inline: int = MAX_INLINE_ELEMENTS) -> Any:
+def encode_array(a: np.ndarray | np.float64 | None, inline: int = MAX_INLINE_ELEMENTS) -> Any:
     """A number or nested list for JSON, with non-finite entries spelled as strings; an array of more
     than `inline` numbers as a summary."""
     if a is None:
         return None
+    if a.ndim == 0:  # a 0-d array or a NumPy float (the engine's scalar fast path)
+        return encode_scalar(float(a))
+    assert isinstance(a, np.ndarray)
     if a.size > inline:
         return summarize(a)
-    if a.ndim == 0:
-        return encode_scalar(float(a))
     if np.isfinite(a).all():
         return a.tolist()
     return np.vectorize(encode_scalar, otypes=[object])(a).tolist()

@@ -19,6 +19,7 @@ from engine import BackwardRecord, Tensor, backward
 from engine.backward import fan_out
 from engine.diagnostics import Diagnostics, diagnose
 from engine.gradcheck import SWEEP_EPSILONS, gradcheck
+from engine.ops import Value
 from engine.paths import PathList, top_paths
 
 GRADCHECK_EPS = 1e-6
@@ -99,14 +100,14 @@ def record_json(source: str, root: str | None = None, options: GraphOptions = Gr
     return to_json(build_graph(source, root, options))
 
 
-def matching_grads(nodes: list[Tensor], program: Program, correct: Program) -> dict[Tensor, np.ndarray | None]:
+def matching_grads(nodes: list[Tensor], program: Program, correct: Program) -> dict[Tensor, Value | None]:
     """The correct run's gradients for the nodes of a run with a program-level bug, matched by position:
     node for node when both runs built the same number of nodes, else leaf for leaf."""
     correct_nodes = graph_order(correct)
     run_backward(correct, correct_nodes, "correct")
     same = len(correct_nodes) == len(nodes)
     pairs = zip(nodes, correct_nodes, strict=True) if same else zip(program.leaves, correct.leaves, strict=False)
-    grads: dict[Tensor, np.ndarray | None] = {t: t.grad for t in nodes}
+    grads: dict[Tensor, Value | None] = {t: t.grad for t in nodes}
     grads.update({t: c.grad for t, c in pairs})
     return grads
 
@@ -135,7 +136,7 @@ class GraphWriter:
                 self.received[ev.target] = self.received.get(ev.target, 0) + 1
                 self.sent[(ev.source, ev.arg)] = ev
 
-    def write(self, correct_grads: dict[Tensor, np.ndarray | None], paths: dict, check: dict | None,
+    def write(self, correct_grads: dict[Tensor, Value | None], paths: dict, check: dict | None,
               correct_history: History | None = None) -> dict[str, Any]:
         record, ids = self.record, self.ids
         report = diagnose(record, self.program.leaves)
@@ -314,7 +315,7 @@ class GraphWriter:
         what = t.label or (t.op.name if t.op else "constant")
         return f"{what} ({self.ids[t]})"
 
-    def compare(self, correct_grads: dict[Tensor, np.ndarray | None],
+    def compare(self, correct_grads: dict[Tensor, Value | None],
                 correct_history: History | None) -> dict[str, Any]:
         differs = []
         for t in self.nodes:

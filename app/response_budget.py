@@ -11,10 +11,9 @@ listed; if even that is too much, the request is refused.
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-import numpy as np
-
 from app.limits import MAX_INLINE_ELEMENTS, MAX_RESPONSE_BYTES, SUMMARY_HEAD
 from engine import BackwardRecord, Tensor
+from engine.ops import Value
 
 BYTES_PER_NUMBER = 20  # "-0.1234567890123456," and the odd bracket
 SUMMARY_NUMBERS = SUMMARY_HEAD + 8  # the head, min, max, mean, shape, size
@@ -42,7 +41,7 @@ class ResponseTooLarge(Exception):
     """Even the reduced answer would pass MAX_RESPONSE_BYTES."""
 
 
-def numbers(a: np.ndarray | None, inline: int = MAX_INLINE_ELEMENTS) -> int:
+def numbers(a: Value | None, inline: int = MAX_INLINE_ELEMENTS) -> int:
     if a is None:
         return 0
     return int(a.size) if a.size <= inline else SUMMARY_NUMBERS
@@ -67,8 +66,9 @@ def estimate(nodes: list[Tensor], record: BackwardRecord, paths: Mapping, detail
 
 
 def path_bytes(shown: Iterable) -> int:
-    return sum(OBJECT_BYTES["path"] + OBJECT_BYTES["path_node"] * len(path.nodes)
-               + BYTES_PER_NUMBER * (len(path.factors or ()) + numbers(path.value)) for path in shown)
+    # a path's length is known without reading its nodes back; a factor per edge at most
+    return sum(OBJECT_BYTES["path"] + OBJECT_BYTES["path_node"] * (path.length + 1)
+               + BYTES_PER_NUMBER * (path.length + numbers(path.value)) for path in shown)
 
 
 def choose_detail(nodes: list[Tensor], record: BackwardRecord, paths: Mapping, compare: bool) -> Detail:

@@ -14,6 +14,7 @@ import numpy as np
 
 from app.limits import MAX_HISTORY_CALLS, MAX_HISTORY_LEAVES
 from engine import Tensor
+from engine.ops import Value
 
 PROGRAM_MODES = ("no_zero_grad",)
 """Bug modes of a training loop rather than of one backward pass: the program itself runs with the bug."""
@@ -29,7 +30,7 @@ class Snapshot:
 
     root: Tensor
     data: dict[Tensor, np.ndarray]
-    grads: dict[Tensor, np.ndarray | None]
+    grads: dict[Tensor, Value | None]
 
     def restore(self) -> None:
         for t, data in self.data.items():
