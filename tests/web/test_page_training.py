@@ -153,7 +153,9 @@ def test_no_zero_grad_shows_both_curves_and_marks_the_differing_leaves(web, api)
     assert plotted(web, "[data-testid=norm-plot] [data-role=norm-point]") == curve(graph["history"], "grad_norm")
     correct_norms = curve(graph["compare"]["history"], "grad_norm")
     assert plotted(web, "[data-testid=norm-plot] [data-role=correct-norm-point]") == correct_norms
-    # the differing leaves are marked on the drawing as every bug mode marks them, and in the table
+    # the differing leaves are marked on the drawing as every bug mode marks them (once their
+    # gradients are final: at the end of the pass), and in the table
+    web.page.click("[data-testid=step-end]")
     differs = set(graph["compare"]["differs"])
     leaves = set(graph["history"]["leaves"])
     assert leaves <= differs
