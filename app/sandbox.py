@@ -149,6 +149,10 @@ class Worker:
         self.conn.close()
 
 
+class OverranWhileWaiting(Exception):
+    """A call like this one overran the cheap lane while this one waited for it."""
+
+
 class Sandbox:
     """A pool of worker processes; `run(fn, *args)` calls a picklable top-level function in one."""
 
@@ -191,15 +195,19 @@ class Sandbox:
         """
         if cheap is not None and cheap not in self.overran:
             try:
-                return self.run_in(self.cheap, fn, args)
+                return self.run_in(self.cheap, fn, args, kind=cheap)
             except SandboxTimeout:
                 if self.cheap.cost_s >= self.expensive.cost_s:
                     raise  # the other lane's limit is no longer
                 self.remember_overrun(cheap)
+            except OverranWhileWaiting:
+                pass
         return self.run_in(self.expensive, fn, args)
 
-    def run_in(self, lane: Lane, fn: Callable[..., Any], args: tuple[Any, ...]) -> Any:
+    def run_in(self, lane: Lane, fn: Callable[..., Any], args: tuple[Any, ...], kind: str | None = None) -> Any:
         with self.gate.admitted(lane):
+            if kind is not None and kind in self.overran:
+                raise OverranWhileWaiting  # (many sent at once: the first to overrun tells the others)
             worker = self.take()
             try:
                 status, payload = worker.call(fn, args, lane.cost_s)

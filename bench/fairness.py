@@ -40,14 +40,13 @@ STUDENT_EVERY_S = 0.2
 HEALTH_EVERY_S = 0.1
 GOALS = {"student p95": 1.0, "student max": 2.0, "healthz max": 0.1, "server MiB": 600}
 
-# runs ~7 s unbounded: to the 5 s limit, every time
-LOOP = ("from micrograd.engine import Value\nw = Value(0.5)\nfor i in range(99990):\n    x = i % 7\n"
-        "    y = x * 3 - 1\n    z = y * y + x\n    q = z // 2 + y\n")
-# the largest matmuls MAX_MATMUL_FLOPS and MAX_TOTAL_ELEMENTS allow, checked by gradcheck: ~1.2 s
+# A loop near MAX_STEPS, twelve statements each time round: ~15 s unbounded, so it runs to the 5 s limit
+BODY = "".join(f"    v{k} = (i + {k}) % 7 * 3 - 1\n" for k in range(12))
+LOOP = f"from micrograd.engine import Value\nw = Value(0.5)\nfor i in range(99990):\n{BODY}"
+# the largest matmuls MAX_MATMUL_FLOPS and MAX_TOTAL_ELEMENTS allow, checked by gradcheck: 0.5-1 s
 MATMULS = "A = randn(460, 460, seed=1)\nB = A @ A\nC = B @ A\nL = C.sum()\n"
-# small numbers only, so the static estimate calls it cheap; runs to the limit all the same
-SLY = ("from micrograd.engine import Value\nw = Value(0.5)\nn = 9 * 9 * 9 * 9 * 9\nfor i in range(n):\n"
-       "    x = i % 7\n    y = x * 3 - 1\n    z = y * y + x\n    q = z // 2 + y\n")
+# small numbers only, so the static estimate calls it cheap; 59,049 times round runs to the limit all the same
+SLY = f"from micrograd.engine import Value\nw = Value(0.5)\nn = 9 * 9 * 9 * 9 * 9\nfor i in range(n):\n{BODY}"
 STUDENT = "a = {a}\nb = {b}\nc = a * b + a\nd = c.tanh()\nL = d * b - a\n"
 HEALTH_PROBE = f"""
 import sys, time, httpx
@@ -141,6 +140,7 @@ def main() -> int:
     parser.add_argument("--addresses", choices=["shared", "distinct"], default="shared")
     parser.add_argument("--sly", type=int, default=0, help="attackers whose programs look cheap")
     args = parser.parse_args()
+    load_before = os.getloadavg()[0]
     with running_server() as (base, pid):
         httpx.post(f"{base}/api/graph", json={"source": "a = 2\nb = a * a"}, timeout=30)  # warm up
         bench = Bench(base, pid, args.duration, args.addresses == "distinct", args.sly)
@@ -152,7 +152,7 @@ def main() -> int:
         "server MiB": bench.rss[0] / 2**20,
     }
     print(f"{args.duration:g} s, {ATTACKERS} attackers ({args.sly} sly), addresses {args.addresses}, "
-          f"{os.cpu_count()} cores")
+          f"{os.cpu_count()} cores; machine load (1 min) {load_before:.1f} before, {os.getloadavg()[0]:.1f} after")
     print(f"student: {len(bench.student)} requests, p50 {statistics.median(bench.student) * 1000:.0f} ms, "
           f"p95 {figures['student p95'] * 1000:.0f} ms, max {figures['student max'] * 1000:.0f} ms")
     print(f"/healthz: {len(bench.health)} requests, p50 {statistics.median(bench.health) * 1000:.1f} ms, "

@@ -111,7 +111,7 @@ def test_a_program_that_fools_the_estimate_is_stopped_in_the_cheap_lane_and_runs
     sandbox = fair_app.state.sandbox
     lanes = []
     run_in = sandbox.run_in
-    sandbox.run_in = lambda lane, fn, args: lanes.append(lane.name) or run_in(lane, fn, args)
+    sandbox.run_in = lambda lane, fn, args, **kw: lanes.append(lane.name) or run_in(lane, fn, args, **kw)
     try:
         for n in range(2):
             response = at(fair_app, "10.0.2.1").post("/api/graph", json={"source": f"{SLY}# {n}\n", "layout": False})

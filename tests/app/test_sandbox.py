@@ -16,7 +16,7 @@ import pytest
 from app.encode import to_json
 from app.graph import GraphOptions, build_graph, record_json
 from app.language import ExpressionError, parse_program
-from app.sandbox import Sandbox, SandboxTimeout
+from app.sandbox import Sandbox, SandboxTimeout, Worker
 
 # Every worker that runs a function of this module imports it first: keep its imports to what the workers
 # preload (NumPy, the engine, the language, the graph record), or a first call may overrun a short limit.
@@ -171,7 +171,7 @@ def test_a_call_that_overruns_the_cheap_lane_runs_again_in_the_expensive_lane():
     with Sandbox(workers=2, timeout_s=5.0, cheap_timeout_s=0.3) as sandbox:
         lanes = []
         run_in = sandbox.run_in
-        sandbox.run_in = lambda lane, fn, args: lanes.append(lane.name) or run_in(lane, fn, args)
+        sandbox.run_in = lambda lane, fn, args, **kw: lanes.append(lane.name) or run_in(lane, fn, args, **kw)
         pids = {sandbox.run(os.getpid, cheap="pid") for _ in range(4)}
         assert sandbox.run(time.sleep, 0.6, cheap="sleeps") is None
         assert lanes[-2:] == ["cheap", "expensive"]
@@ -180,6 +180,21 @@ def test_a_call_that_overruns_the_cheap_lane_runs_again_in_the_expensive_lane():
         assert sandbox.run(time.sleep, 0.5, cheap="sleeps") is None  # calls like it go there directly
         assert sandbox.run(operator.add, 1, 2, cheap="add") == 3
         assert lanes == ["expensive", "cheap"]
+
+
+def test_of_calls_of_one_kind_sent_at_once_one_overruns_the_cheap_lane(monkeypatch):
+    limits, call = [], Worker.call
+
+    def counted(worker, fn, args, limit):
+        limits.append(limit)
+        return call(worker, fn, args, limit)
+
+    monkeypatch.setattr(Worker, "call", counted)
+    with (Sandbox(workers=1, cheap_timeout_s=0.3, queue_wait_s=30, cheap_queue_wait_s=30) as sandbox,
+          ThreadPoolExecutor(3) as pool):
+        calls = [pool.submit(sandbox.run, time.sleep, 0.6, cheap="sleeps") for _ in range(3)]
+        assert [c.result() for c in calls] == [None, None, None]
+    assert sorted(limits) == [0.3, 5.0, 5.0, 5.0]  # the others learnt it while they waited
 
 
 def test_with_one_worker_a_cheap_call_still_goes_first():
