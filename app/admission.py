@@ -3,10 +3,11 @@
 A request's *cost* is the time limit it runs under, the time it may hold a worker. A `Gate` hands out
 a fixed number of slots (workers, Graphviz processes) by three rules:
 
-- Lanes. A request estimated cheap (`looks_cheap`: a short program whose numbers are all small, so
+- Lanes. A request estimated cheap (`cheap_shape`: a short program whose numbers are all small, so
   no big loop or tensor) runs in a priority lane under a short limit. The priority lane goes first
   and has slots of its own (`reserved`), so a cheap request never waits behind expensive ones; one
-  that overruns its short limit runs again in the other lane (see `Sandbox.run`).
+  that overruns its short limit runs again in the other lane, and so do programs of its shape from
+  then on (see `Sandbox.run`).
 - A cap per client address on the cost it has waiting or running in each lane. Cost, not count: a
   class behind one NAT address still gets its small programs answered while one of them, or an
   attacker, sends programs that run to the limit.
