@@ -7,10 +7,11 @@ try again 0.1 s after a 503 whatever its Retry-After says. One student sends a s
 numbers every 200 ms (the next as soon as an answer is late). Meanwhile /healthz is asked every 100 ms
 and the server's memory read from /proc every 100 ms.
 
-Run: .venv/bin/python bench/fairness.py [--duration 40] [--addresses shared|distinct] [--sly N]
+Run: .venv/bin/python bench/fairness.py [--duration 40] [--addresses shared|distinct] [--sly N] [--baseline 10]
   --addresses shared (default): every client comes from 127.0.0.1, like a class behind one NAT address;
     distinct: each client has its own address (sent as X-Forwarded-For, which uvicorn trusts from 127.0.0.1).
   --sly N: N of the six clients send programs that look cheap to the static estimate and run to the limit.
+  --baseline S: first S seconds of the student and /healthz alone: the machine's own noise, printed beside.
 Prints the student's p50/p95/max latency, /healthz max latency, the server's largest RSS (the server
 process alone, and with its sandbox workers), and the 503 counts; exits non-zero when a goal is missed:
 student p95 <= 1 s and max <= 2 s, /healthz <= 100 ms, server <= 600 MiB.
@@ -67,8 +68,9 @@ def rss_bytes(pid: int) -> int:
 
 
 class Bench:
-    def __init__(self, base: str, pid: int, duration_s: float, distinct: bool, sly: int) -> None:
-        self.base, self.pid, self.distinct, self.sly = base, pid, distinct, sly
+    def __init__(self, base: str, pid: int, duration_s: float, distinct: bool, sly: int,
+                 attackers: int = ATTACKERS) -> None:
+        self.base, self.pid, self.distinct, self.sly, self.attackers = base, pid, distinct, sly, attackers
         self.deadline = time.monotonic() + duration_s
         self.student: list[float] = []
         self.health: list[float] = []
@@ -121,7 +123,7 @@ class Bench:
         self.health = [float(line) for line in probe.stdout or []]
 
     def run(self) -> None:
-        threads = [threading.Thread(target=self.attacker, args=(i,)) for i in range(ATTACKERS)]
+        threads = [threading.Thread(target=self.attacker, args=(i,)) for i in range(self.attackers)]
         threads += [threading.Thread(target=self.typist), threading.Thread(target=self.watcher)]
         for t in threads:
             t.start()
@@ -139,10 +141,14 @@ def main() -> int:
     parser.add_argument("--duration", type=float, default=40.0, help="seconds of load (default 40)")
     parser.add_argument("--addresses", choices=["shared", "distinct"], default="shared")
     parser.add_argument("--sly", type=int, default=0, help="attackers whose programs look cheap")
+    parser.add_argument("--baseline", type=float, default=10.0,
+                        help="seconds of the student and /healthz alone first, to show the machine's own noise")
     args = parser.parse_args()
     load_before = os.getloadavg()[0]
     with running_server() as (base, pid):
         httpx.post(f"{base}/api/graph", json={"source": "a = 2\nb = a * a"}, timeout=30)  # warm up
+        quiet = Bench(base, pid, args.baseline, False, 0, attackers=0)
+        quiet.run()
         bench = Bench(base, pid, args.duration, args.addresses == "distinct", args.sly)
         bench.run()
     figures = {
@@ -153,6 +159,9 @@ def main() -> int:
     }
     print(f"{args.duration:g} s, {ATTACKERS} attackers ({args.sly} sly), addresses {args.addresses}, "
           f"{os.cpu_count()} cores; machine load (1 min) {load_before:.1f} before, {os.getloadavg()[0]:.1f} after")
+    if quiet.student:
+        print(f"without attackers first ({args.baseline:g} s): student max {max(quiet.student) * 1000:.0f} ms, "
+              f"/healthz max {max(quiet.health) * 1000:.1f} ms")
     print(f"student: {len(bench.student)} requests, p50 {statistics.median(bench.student) * 1000:.0f} ms, "
           f"p95 {figures['student p95'] * 1000:.0f} ms, max {figures['student max'] * 1000:.0f} ms")
     print(f"/healthz: {len(bench.health)} requests, p50 {statistics.median(bench.health) * 1000:.1f} ms, "
