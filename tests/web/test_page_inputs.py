@@ -215,3 +215,27 @@ def test_screenshot_of_sliders_mid_drag(web_factory, api, size):
     assert not web.overlaps()
     web.screenshot(f"30-sliders-mid-drag-{width}x{height}.png")
     web.page.mouse.up()
+
+
+def test_the_rules_for_rewriting_a_number(web):
+    """literals.js: ranges, steps, the text written, and spans that move with a longer number."""
+    web.open(src=DIAMOND)
+    got = web.page.evaluate("""async () => {
+      const L = await import('/static/literals.js');
+      const source = 'a = 2; b = 3\\nL = a*b';
+      const moved = L.replaceLiteral(source, [[1, 5, 6], [1, 12, 13]], 0, '-0.75');
+      return {
+        ranges: [0, 2, -3, 0.05, 6.8813735870195432, 250].map(L.sliderRange),
+        texts: [L.formatLiteral(1, 2, true), L.formatLiteral(1, 2, false), L.formatLiteral(2.345, 2, false),
+                L.formatLiteral(-0.001, 3, true), L.formatLiteral(-0, 2, false)],
+        moved,
+        read: L.literalText(moved.source, moved.spans[1]),
+        plain: ['2', '-3.5', '.5', '1e-3', '+4', '1_000', '', 'nan', '0x10'].map(L.isPlainNumber),
+      };
+    }""")
+    assert [(r["min"], r["max"], r["step"]) for r in got["ranges"]] == [
+        (-1, 1, 0.001), (-2, 6, 0.01), (-9, 3, 0.01), (-0.95, 1.05, 0.001), (-6.89, 20.65, 0.01), (-250, 750, 1)]
+    assert got["texts"] == ["1.0", "1", "2.35", "-0.001", "0"]
+    assert got["moved"] == {"source": "a = -0.75; b = 3\nL = a*b", "spans": [[1, 5, 10], [1, 16, 17]]}
+    assert got["read"] == "3"
+    assert got["plain"] == [True, True, True, True, True, False, False, False, False]
