@@ -295,9 +295,20 @@ def test_render_formats(client, fmt, media, magic):
     assert response.content.startswith(magic)
 
 
-def test_render_escapes_and_marks_sum_nodes(client):
+def test_render_marks_sum_nodes(client):
     dot = client.post("/api/render", json={"source": EXAMPLES_BY_ID["diamond"].source, "format": "dot"}).text
     assert "Σ a" in dot and "Σ c" in dot and "Σ b" not in dot
+
+
+@pytest.mark.parametrize("label", ['say "hi"', "a\\nb", "<b>bold</b>", "x } y { z", "back\\slash"])
+def test_render_escapes_user_labels(client, label):
+    """A label is user text: it reaches Graphviz only quoted and escaped, never as DOT or an HTML label."""
+    source = f"from micrograd.engine import Value\na = Value(2.0, label={label!r})\nL = a * a"
+    dot = client.post("/api/render", json={"source": source, "format": "dot"})
+    assert dot.status_code == 200
+    assert "label=<" not in dot.text  # quoted labels only: an HTML-like label would be markup
+    svg = client.post("/api/render", json={"source": source, "format": "svg"})
+    assert svg.status_code == 200 and svg.text.count("<g id=\"node") == 2
 
 
 def test_health_docs_and_headers(client):
