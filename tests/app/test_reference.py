@@ -20,3 +20,11 @@ def test_every_function_op_constructor_and_mode_is_listed(client):
     assert [m["name"] for m in ref["modes"]] == [*MODES, *PROGRAM_MODES]
     assert set(MODE_WORDS) == set(MODES) | set(PROGRAM_MODES)
     assert all(op["rule"] for op in ref["ops"]) and all(s["example"] for s in ref["syntax"])
+
+
+def test_the_api_accepts_exactly_the_engines_modes():
+    from typing import get_args
+
+    from app.schemas import Mode
+
+    assert get_args(Mode) == (*MODES, *PROGRAM_MODES)
