@@ -27,6 +27,7 @@ import numpy as np
 
 from app.graph import GraphOptions, GraphWriter, build_graph, gradcheck_section, run_backward
 from app.language import Program
+from app.language.reference import reference
 from app.layout import lay_out_view
 from app.offline_page import offline_page
 from app.schemas import Mode
@@ -159,6 +160,7 @@ def page_answers(source: str, graphs: dict[str, dict[str, Any]], gradcheck: dict
     return {
         "source": source,
         "examples": [{"id": "notebook", "title": "show()", "source": source, "note": NOTE}],
+        "language": reference(),
         "graphs": graphs,
         "gradcheck": gradcheck,
         "views": views,

@@ -45,6 +45,11 @@ export function fetchExamples() {
   return request("GET", "/api/examples");
 }
 
+/** The language reference: {syntax, refused, ops, functions, constructors, attributes, modules, modes}. */
+export function fetchLanguage() {
+  return request("GET", "/api/language");
+}
+
 /**
  * The graph for `source`, with every value, gradient and backward event, and the view to show.
  * `open`: the groups to show open (ids), or null for the view the server chooses.

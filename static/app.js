@@ -1,21 +1,23 @@
 // Wiring: the page's parts, the state they share, and which module hears about what. Each job
 // (session, framing, panels, share) lives in its own module and gets what it uses through connect().
 
-import { fetchExamples } from "./api.js";
+import { fetchExamples, fetchLanguage } from "./api.js";
 import { Controls } from "./controls.js";
-import { withEverythingDrawn } from "./detail.js";
 import { Editor } from "./editor.js";
-import { download, pngBlob, svgMarkup } from "./export.js";
 import { FindBox } from "./find.js";
 import { Flow } from "./flow.js";
 import { afterPresenter, centreOn, connect as connectFraming, fit, fitsWindow, keepOnScreen, screenPoint, zoom } from "./framing.js";
 import { GraphView } from "./graph-view.js";
+import { Help } from "./help.js";
 import { Inspector } from "./inspector.js";
-import { connect as connectPanels, hideError, loadExample, showError, showExampleFor, showGallery, showTheme, toggleHelp } from "./panels.js";
+import {
+  connect as connectPanels, foldEditor, foldOnPhone, hideError, loadExample, showError, showExampleFor, showGallery, showLanguage,
+  showTheme,
+} from "./panels.js";
 import { Player } from "./player.js";
 import { isPresenting, setPresenter, watchFullscreen } from "./presenter.js";
 import { applyView, byNumber, connect as connectSession, goToNode, markReady, run, select, setDirection, showStep, toggleGroup } from "./session.js";
-import { connect as connectShare, copyLink, scheduleUrlWrite } from "./share.js";
+import { connect as connectShare, copyLink, downloadJson, downloadPng, downloadSvg, scheduleUrlWrite } from "./share.js";
 import { initTheme, toggleTheme } from "./theme.js";
 import { readUrlState } from "./url-state.js";
 
@@ -39,6 +41,8 @@ const state = {
   // however small ("fit"); both follow the window's size. "user": panned or zoomed by hand.
   fitMode: "readable",
   graphs: 0,
+  // the bug modes' words, by mode (the language reference); null until it arrives
+  modeWords: null,
 };
 
 const view = new GraphView($("graph"));
@@ -47,17 +51,22 @@ const player = new Player();
 const controls = new Controls();
 const inspector = new Inspector($("inspector"), { onClose: () => select(null) });
 const finder = new FindBox($("find"), $("find-status"), { onFind: goToNode });
+const help = new Help(document.getElementById("help-dialog"));
 const editor = new Editor(document.querySelector(".editor"), {
-  onRun: () => run({ step: "edit" }),
+  onRun: (asked) => {
+    run({ step: "edit" });
+    if (asked) foldOnPhone();
+  },
   onEdit: () => {
     body.dataset.ready = "false";
     showExampleFor(editor.value);
+    scheduleUrlWrite();
   },
 });
 
 // each job's module gets the parts and the other jobs' functions it uses
 const page = {
-  $, applyView, body, byNumber, centreOn, controls, editor, finder, fit, fitsWindow, flow, hideError,
+  $, applyView, body, byNumber, centreOn, controls, editor, finder, fit, fitsWindow, flow, help, hideError,
   inspector, keepOnScreen, markReady, player, run, scheduleUrlWrite, screenPoint, select, showError,
   showExampleFor, state, view,
 };
@@ -88,7 +97,10 @@ controls.listen({
     state.mode = mode;
     run({ step: "keep" });
   },
-  loadExample,
+  loadExample: (id) => {
+    loadExample(id);
+    foldOnPhone();
+  },
   fit: () => fit("whole"),
   zoomIn: () => zoom(1.25),
   zoomOut: () => zoom(0.8),
@@ -100,10 +112,10 @@ controls.listen({
     run({ step: "keep", gradcheckSummary: state.gradcheck });
   },
   copyLink,
-  downloadSvg: () => state.model && download(new Blob([withEverythingDrawn(view, () => svgMarkup(view))], { type: "image/svg+xml" }), "chainrule-graph.svg"),
-  downloadPng: async () => state.model && download(await withEverythingDrawn(view, () => pngBlob(view)), "chainrule-graph.png"),
-  downloadJson: () => state.model && download(new Blob([JSON.stringify(state.model.graph, null, 2)], { type: "application/json" }), "chainrule-graph.json"),
-  help: toggleHelp,
+  downloadSvg,
+  downloadPng,
+  downloadJson,
+  help: () => help.toggle(),
   find: () => finder.focus(),
   run: () => editor.runNow(),
   escape: () => {
@@ -123,6 +135,7 @@ view.addEventListener("toggle", (e) => toggleGroup(e.detail.id));
 view.addEventListener("userview", () => {
   state.fitMode = "user";
 });
+$("editor-fold").addEventListener("click", () => foldEditor(!body.classList.contains("editor-folded")));
 new ResizeObserver(() => {
   if (state.fitMode !== "user" && state.model) fit(state.fitMode);
 }).observe($("graph"));
@@ -140,8 +153,11 @@ async function start() {
   controls.showDirection(state.direction);
   const examples = fetchExamples().catch(() => []);
   examples.then(showGallery);
+  // without it (an old offline copy) the mode menu offers "correct" alone and the help says so
+  fetchLanguage().then(showLanguage, () => {});
   const source = fromUrl.src ?? defaultExample(await examples)?.source ?? FALLBACK_SOURCE;
   editor.setValue(source);
+  foldOnPhone();
   await run({ step: fromUrl.step ?? 0 });
 }
 

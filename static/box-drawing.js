@@ -3,16 +3,16 @@
 // of an open group (a cluster with a label to collapse it). Each returns a record that
 // graph-view.js keeps for stepping: the elements to update and the rectangles the box takes.
 
+import { drawBadges, drawPinned, nodeBadges } from "./badges.js";
 import { svgEl } from "./dom.js";
-import { flatten, formatShape, formatValue, formatValueFull } from "./format.js";
+import { badgeFontFor, fitFont, MONO_EM, SANS_EM } from "./fonts.js";
+import { flatten, formatNumber, formatShape, formatValue, formatValueFull, isSummary, toNumber } from "./format.js";
 import { clamp, round } from "./geometry.js";
 import { HeatMap, maxAbs } from "./heat-map.js";
 import { groupName, nodeName } from "./names.js";
 import { nodeTitle, opSymbol } from "./ops.js";
 
 export const PAD = 6;
-export const MONO_EM = 0.61; // advance of DejaVu Sans Mono, in em
-const SANS_EM = 0.64; // typical advance of DejaVu Sans Bold, in em
 export const UNKNOWN = "?";
 const HUES = 8; // instances of one function share one of this many colours
 const CLUSTER_FONT = 11; // an open group's label, in graph units: the server leaves room for it (app/layout.py)
@@ -27,10 +27,6 @@ export function smallestText(height) {
   return badgeFontFor(baseFont(height, false));
 }
 
-function badgeFontFor(base) {
-  return Math.max(base * 0.8, 7);
-}
-
 /** One of HUES colour classes for a group label: the same function always gets the same one. */
 export function hueOf(label) {
   let h = 2166136261;
@@ -41,33 +37,40 @@ export function hueOf(label) {
 /** A node's box at its layout place `box` ({x, y, width, height}, centre and size). */
 export function drawNodeBox(model, node, box, layer) {
   const tensor = node.shape.length > 0;
+  // focusable, in the order the boxes are drawn (backward order, see graph-view.js): Enter opens
+  // its details, so the inspector needs no mouse
   const g = svgEl("g", {
     class: `node kind-${node.kind}`,
     "data-node-id": node.id,
     "data-label": node.label ?? "",
     "data-kind": node.kind,
+    tabindex: 0,
+    role: "button",
+    "aria-label": `${nodeName(model, node.id)}: press Enter for its details`,
   }, layer);
   for (const flag of node.flags) g.classList.add(`flag-${flag}`);
-  if (model.differs.has(node.id)) g.classList.add("differs");
   if (node.id === model.root) g.classList.add("root");
   svgEl("title", {}, g, nodeTooltip(model, node));
   const rec = frame(g, box, node.kind === "op" ? Math.min(12, box.height / 4) : 3);
   const folded = foldedText(model, node);
   // an unlabelled leaf by the short name captions use for it ("Value(2.0)"), else its id
   const title = folded && !node.label ? folded : node.kind === "leaf" && !node.label ? nodeName(model, node.id) : nodeTitle(node);
-  const gradTexts = [UNKNOWN, formatValue(node.grad), ...model.arrivals.get(node.id).map((a) => formatValue(a.event.grad_after))];
-  if (node.id === model.root && model.graph.backward_steps.length) gradTexts.push(formatValue(model.graph.backward_steps[0].grad));
-  const pinned = model.differs.has(node.id);
+  const gradTexts = gradTextsOf(model, node);
+  // a gradient that differs in a bug mode: the correct one is pinned below, shown (with "≠") once
+  // this gradient is final (graph-view.js marks the box "differs" then)
+  const pinned = model.differs.has(node.id) && Boolean(model.graph.compare);
   drawRows(rec, { title, shape: tensor ? node.shape : null, value: node.value, grad: node.grad, gradTexts, pinned });
-  const badges = nodeBadges(model, node);
   // a labelled op shows its op (and any number folded into it) as a bubble on the top-left corner
-  const bubble = node.kind === "op" && node.label ? (folded ?? opSymbol(node)) : null;
-  drawBadges(rec, badges, bubble);
-  if (pinned && model.graph.compare) drawPinned(rec, `correct: ${formatValue(model.graph.compare.correct[node.id] ?? null)}`);
+  const bubble = node.kind === "op" && node.label ? { text: folded ?? opSymbol(node), title: `op: ${node.op}` } : null;
+  drawBadges(rec, nodeBadges(model, node), bubble);
+  if (pinned) drawPinned(rec, `correct: ${formatValue(model.graph.compare.correct[node.id] ?? null)}`);
   return rec;
 }
 
-/** A collapsed group: "neuron #3", and the value and grad of its last output. */
+/**
+ * A collapsed group: "neuron #3", and the value and grad of what it returns: of its one output,
+ * or for several "64 values" and, once they are in, the norm of their gradients.
+ */
 export function drawGroupBox(model, box, place, layer) {
   const group = model.view.groups.get(box.id);
   const name = groupName(group);
@@ -81,28 +84,48 @@ export function drawGroupBox(model, box, place, layer) {
     role: "button",
     "aria-label": `${name}, ${box.members} nodes: press Enter to open`,
   }, layer);
-  const out = model.nodes.get(box.outputs.at(-1));
   const outputs = box.outputs.length;
+  const out = outputs === 1 ? model.nodes.get(box.outputs[0]) : null;
+  const holds = `${box.members} ${box.members === 1 ? "node" : "nodes"}`;
   svgEl("title", {}, g, [
-    `${name} (${group.kind === "call" ? "a call" : "a statement"}, ${box.members} nodes)`,
-    out ? `shows ${outputs > 1 ? `the last of its ${outputs} outputs` : "its output"}: ${nodeName(model, out.id)}` : "no output",
+    `${name}: ${group.kind === "call" ? "a call" : "a statement"} of ${holds}, closed`,
+    outputs === 1 ? `shows its output, ${nodeName(model, out.id)}` : `returns ${outputs} values: the box shows their count, then the norm of their gradients`,
     "click or Enter to open",
   ].join("\n"));
   // a second frame behind, offset: a stack of boxes, something folded up
   svgEl("rect", { class: "stack", x: 5, y: -5, width: place.width, height: place.height, rx: 10 }, g);
   const rec = frame(g, place, 10);
-  const gradTexts = [UNKNOWN];
   if (out) {
-    gradTexts.push(formatValue(out.grad), ...model.arrivals.get(out.id).map((a) => formatValue(a.event.grad_after)));
-    if (out.id === model.root && model.graph.backward_steps.length) gradTexts.push(formatValue(model.graph.backward_steps[0].grad));
+    drawRows(rec, { title: name, shape: null, value: out.value, grad: null, gradTexts: gradTextsOf(model, out), pinned: false });
+  } else {
+    // several outputs: how many, and their gradients' norm once all are in (groupGradText)
+    const final = box.outputs.map((id) => ({ grad: model.nodes.get(id).grad }));
+    const gradTexts = [UNKNOWN, `${outputs - 1}/${outputs} in`, groupGradText(final)];
+    drawRows(rec, { title: name, shape: null, value: null, valueText: String(outputs), grad: null, gradTexts, pinned: false, keys: ["values", "grads"] });
   }
-  drawRows(rec, { title: name, shape: null, value: out ? out.value : null, grad: null, gradTexts, pinned: false });
-  // "+33": what opening it shows; "16 outputs": the box shows only the last one's numbers
-  const badges = outputs > 1 ? [{ kind: "outputs", text: `${outputs} out`, title: `${outputs} outputs; the box shows the last one` }] : [];
-  drawBadges(rec, badges, `+${box.members}`);
+  drawBadges(rec, [], { text: holds, title: `opening it shows its ${holds}` });
   rec.drawn[1] = Math.min(rec.drawn[1], rec.y0 - 5);
   rec.drawn[2] = Math.max(rec.drawn[2], rec.x0 + place.width + 5);
   return rec;
+}
+
+/** What a closed call with several outputs shows as its gradient: "?", then how many are in, then their norm. */
+export function groupGradText(outputs) {
+  const known = outputs.filter((o) => o.grad !== undefined);
+  if (!known.length) return UNKNOWN;
+  if (known.length < outputs.length) return `${known.length}/${outputs.length} in`;
+  // a summarised array sends only some of its entries: no norm of those
+  if (known.some((o) => isSummary(o.grad))) return "grads in";
+  const norm = Math.hypot(...known.flatMap((o) => (o.grad === null ? [] : flatten(o.grad).map(toNumber))));
+  return Number.isFinite(norm) ? `norm ${formatNumber(norm)}` : "grads in";
+}
+
+
+/** Every text a box's grad row shows while stepping: "?", each running sum, the seed, the final gradient. */
+export function gradTextsOf(model, node) {
+  const texts = [UNKNOWN, formatValue(node.grad), ...model.arrivals.get(node.id).map((a) => formatValue(a.event.grad_after))];
+  if (node.id === model.root && model.graph.backward_steps.length) texts.push(formatValue(model.graph.backward_steps[0].grad));
+  return texts;
 }
 
 /** An open group: a tinted frame around its boxes, labelled at the top; the label collapses it. */
@@ -158,7 +181,7 @@ function frame(g, box, rx) {
  * every text the row will ever show (`gradTexts`), so nothing moves while stepping. A tensor
  * gets heat maps of its value and gradient below.
  */
-function drawRows(rec, { title, shape, value, grad, gradTexts, pinned }) {
+function drawRows(rec, { title, shape, value, valueText: shownValue = null, grad, gradTexts, pinned, keys = ["value", "grad"] }) {
   const { el: g, w, h } = rec;
   const tensor = shape !== null;
   const inner = w - 2 * PAD;
@@ -176,18 +199,18 @@ function drawRows(rec, { title, shape, value, grad, gradTexts, pinned }) {
   svgEl("tspan", {}, titleEl, title);
   if (shapeText) svgEl("tspan", { class: "shape" }, titleEl, shapeText);
 
-  const valueText = value === null ? UNKNOWN : formatValue(value);
+  const valueText = shownValue ?? (value === null ? UNKNOWN : formatValue(value));
   const longestGrad = Math.max(...gradTexts.map((t) => t.length));
   const rowFont = Math.min(
-    fitFont(base, "value ".length + valueText.length, inner, MONO_EM),
-    fitFont(base, "grad ".length + longestGrad, inner, MONO_EM),
+    fitFont(base, keys[0].length + 1 + valueText.length, inner, MONO_EM),
+    fitFont(base, keys[1].length + 1 + longestGrad, inner, MONO_EM),
   );
   const row = (i, key, role, text) => {
     svgEl("text", { class: `key key-${role}`, x: PAD, y: baseline(i), "font-size": round(rowFont) }, g, key);
     return svgEl("text", { class: `num num-${role}`, "data-role": role, x: w - PAD, y: baseline(i), "text-anchor": "end", "font-size": round(rowFont) }, g, text);
   };
-  rec.valueEl = row(1, "value", "value", valueText);
-  rec.gradEl = row(2, "grad", "grad", UNKNOWN);
+  rec.valueEl = row(1, keys[0], "value", valueText);
+  rec.gradEl = row(2, keys[1], "grad", UNKNOWN);
   rec.valueText = valueText;
   rec.shownValue = valueText;
   rec.base = base;
@@ -205,48 +228,6 @@ function drawRows(rec, { title, shape, value, grad, gradTexts, pinned }) {
   }
 }
 
-/** Pills on the box's top edge, outside it so that they never cover the title: right to left, and a bubble on the left. */
-function drawBadges(rec, badges, bubble) {
-  const { el: g, w, x0, y0, base } = rec;
-  const badgeFont = badgeFontFor(base);
-  const badgeH = badgeFont * 1.4;
-  const badgeY = round(1.5 - badgeH); // overlapping the border only
-  let right = w - 4;
-  for (const badge of badges) {
-    const bw = badge.text.length * badgeFont * 0.68 + badgeFont * 0.9;
-    const b = svgEl("g", { class: `badge badge-${badge.kind}`, transform: `translate(${round(right - bw)},${badgeY})` }, g);
-    svgEl("title", {}, b, badge.title);
-    svgEl("rect", { width: round(bw), height: round(badgeH), rx: round(badgeH / 2) }, b);
-    svgEl("text", { x: round(bw / 2), y: round(badgeFont * 1.08), "text-anchor": "middle", "font-size": round(badgeFont) }, b, badge.text);
-    right -= bw + 3;
-  }
-  if (bubble) {
-    const bw = Math.max(bubble.length * badgeFont * 0.68 + badgeFont * 0.9, badgeFont * 1.6);
-    const b = svgEl("g", { class: "op-bubble", transform: `translate(${round(4)},${badgeY})` }, g);
-    svgEl("rect", { width: round(bw), height: round(badgeH), rx: round(badgeH / 2) }, b);
-    svgEl("text", { x: round(bw / 2), y: round(badgeFont * 1.08), "text-anchor": "middle", "font-size": round(badgeFont) }, b, bubble);
-  }
-  rec.badgeFont = badgeFont;
-  rec.minFont = Math.min(rec.minFont, badgeFont);
-  if (badges.length || bubble) {
-    rec.badgeBand = [x0, y0 + badgeY, x0 + w, y0];
-    rec.taken.push(rec.badgeBand);
-    rec.drawn[1] = y0 + badgeY;
-  }
-}
-
-/** The correct gradient, pinned on the bottom edge of a node whose buggy gradient differs. */
-function drawPinned(rec, text) {
-  const { el: g, w, h, x0, y0, badgeFont: font } = rec;
-  const bw = text.length * font * MONO_EM + font;
-  const py = h - font * 0.6;
-  const b = svgEl("g", { class: "correct-pill", transform: `translate(${round(w / 2 - bw / 2)},${round(py)})` }, g);
-  svgEl("rect", { width: round(bw), height: round(font * 1.4), rx: round(font * 0.4) }, b);
-  svgEl("text", { x: round(bw / 2), y: round(font * 1.05), "text-anchor": "middle", "font-size": round(font) }, b, text);
-  rec.drawn[3] = y0 + py + font * 1.4;
-  rec.taken.push([x0 + w / 2 - bw / 2, y0 + h, x0 + w / 2 + bw / 2, rec.drawn[3]]);
-}
-
 /**
  * Numbers of the program folded into this node's box ("× 1.1"): consts with no box of their
  * own, written on the side of the op where they stand. null when none is.
@@ -262,29 +243,7 @@ function foldedText(model, node) {
   return parts.length ? parts.join(", ") : null;
 }
 
-/** The small pills on a node's top edge, right to left. "Σ" is shown only while the node sums. */
-function nodeBadges(model, node) {
-  const badges = [];
-  if ((model.expected.get(node.id) ?? 0) >= 2) {
-    badges.push({ kind: "sum", text: "Σ", title: `gradient is the sum of ${model.expected.get(node.id)} contributions` });
-  }
-  if (model.differs.has(node.id)) badges.push({ kind: "differs", text: "≠", title: "this gradient differs from the correct one" });
-  const gc = model.gradcheck[node.id];
-  if (gc) badges.push({ kind: gc.passed ? "pass" : "fail", text: gc.passed ? "✓ check" : "✗ check", title: `gradcheck ${gc.passed ? "passed" : "failed"}` });
-  const flagText = {
-    nan: ["nan", "a value or gradient is NaN"],
-    inf: ["inf", "a value or gradient is infinite"],
-    saturated: ["saturated", "saturated: the local derivative is almost 0"],
-    unconnected: ["None", "not connected to the root: grad is None, not 0"],
-    shape_mismatch: ["shape!", "the gradient's shape does not match the value's shape"],
-  };
-  for (const flag of node.flags) {
-    if (flag in flagText) badges.push({ kind: `flag-${flag}`, text: flagText[flag][0], title: flagText[flag][1] });
-  }
-  return badges;
-}
-
-function nodeTooltip(model, node) {
+export function nodeTooltip(model, node) {
   const lines = [nodeName(model, node.id)];
   if (node.op) lines.push(`op: ${node.op}`);
   if (node.shape.length) lines.push(`shape: ${formatShape(node.shape)}`);
@@ -293,8 +252,4 @@ function nodeTooltip(model, node) {
   lines.push(`value: ${value}`);
   lines.push("click for details");
   return lines.join("\n");
-}
-
-function fitFont(base, chars, width, em) {
-  return Math.max(4, Math.min(base, width / (Math.max(chars, 1) * em)));
 }

@@ -1,18 +1,38 @@
-// Buttons and keys: turn clicks and key presses into calls on `actions`, and show the player's state.
+// Buttons, menus and keys: turn clicks, choices and key presses into calls on `actions`, and show
+// the player's state.
 
-const KEYS = {
-  " ": "togglePlay",
-  ArrowRight: "next",
-  ArrowLeft: "prev",
-  Home: "reset",
-  End: "toEnd",
-  f: "fit",
-  F: "fit",
-  p: "presenter",
-  P: "presenter",
-  "?": "help",
-  "/": "find",
-};
+// Each key, the action it calls and what the help says of it: the help's list is made from this
+// table and EDITOR_KEYS, so it names every key. A presentation clicker sends PageDown and PageUp.
+export const KEYS = [
+  { keys: ["PageDown", "ArrowRight", "ArrowDown"], action: "next", help: "next step (a clicker's forward button)" },
+  { keys: ["PageUp", "ArrowLeft", "ArrowUp"], action: "prev", help: "step back" },
+  { keys: [" "], action: "togglePlay", help: "play / pause (on a focused button: presses it)" },
+  { keys: ["Home"], action: "reset", help: "back to step 0" },
+  { keys: ["End"], action: "toEnd", help: "to the last step" },
+  { keys: ["f", "F"], action: "fit", help: "fit the whole graph in the window" },
+  { keys: ["p", "P"], action: "presenter", help: "presenter mode: large text, thick lines" },
+  { keys: ["/"], action: "find", help: "find a node by its label (Enter: the next match)" },
+  { keys: ["?"], action: "help", help: "this help" },
+];
+
+// Keys other modules handle, for the help: [keys, where, what].
+export const OTHER_KEYS = [
+  [["Ctrl+F"], "outside the editor", "find a node by its label"],
+  [["Tab", "Shift+Tab"], "", "move between the controls and the graph's boxes, in backward order; Tab leaves the editor too"],
+  [["Enter"], "on a box", "a node's details, or open / close a call"],
+  [["Esc"], "", "close the details or this help, leave presenter mode"],
+  [["Ctrl+Enter"], "in the editor", "run now (it also runs when you pause typing)"],
+  [["Enter"], "in the editor", "a new line, indented like the last (one level more after a ':')"],
+  [["Ctrl+]", "Ctrl+["], "in the editor", "indent / unindent the line (or the selected lines)"],
+];
+
+const ACTION_OF = new Map(KEYS.flatMap(({ keys, action }) => keys.map((key) => [key, action])));
+const STEP_ACTIONS = new Set(["next", "prev"]);
+
+/** How a key is written in the help: "Space", "→", "PgDn". */
+export function keyName(key) {
+  return { " ": "Space", ArrowRight: "→", ArrowLeft: "←", ArrowDown: "↓", ArrowUp: "↑", PageDown: "PgDn", PageUp: "PgUp" }[key] ?? key;
+}
 
 const BUTTONS = {
   reset: "reset",
@@ -50,17 +70,30 @@ export class Controls {
         actions[action]();
       });
     }
-    this.el("speed").addEventListener("change", (e) => actions.setSpeed(Number(e.target.value)));
-    this.el("direction").addEventListener("change", (e) => actions.setDirection(e.target.value));
-    this.el("mode").addEventListener("change", (e) => actions.setMode(e.target.value));
-    this.el("gallery").addEventListener("change", (e) => actions.loadExample(e.target.value));
+    // a menu gives focus back once chosen, so that the next key steps again
+    const chosen = (handler) => (e) => {
+      handler(e.target.value);
+      e.target.blur();
+      this.showMenu(false);
+    };
+    // the toolbar's menu (on a phone): a choice in it closes it
+    const menu = this.el("menu");
+    menu.addEventListener("click", () => this.showMenu(menu.getAttribute("aria-expanded") !== "true"));
+    this.el("toolbar-more").addEventListener("click", (e) => {
+      if (e.target.closest("button")) this.showMenu(false);
+    });
+    this.el("speed").addEventListener("change", chosen((value) => actions.setSpeed(Number(value))));
+    this.el("direction").addEventListener("change", chosen(actions.setDirection));
+    this.el("mode").addEventListener("change", chosen(actions.setMode));
+    this.el("gallery").addEventListener("change", chosen(actions.loadExample));
     this.el("scrubber").addEventListener("input", (e) => actions.goTo(Number(e.target.value)));
     window.addEventListener("keydown", (e) => this.key(e));
   }
 
   key(e) {
     if (e.key === "Escape") {
-      this.actions.escape();
+      if (this.menuOpen) this.showMenu(false);
+      else this.actions.escape();
       return;
     }
     const target = e.target;
@@ -72,13 +105,48 @@ export class Controls {
       return;
     }
     if (e.ctrlKey || e.metaKey || e.altKey || e.defaultPrevented) return;
-    // never while typing: the editor, the link box, selects (arrows change their option)
-    if (tag === "TEXTAREA" || tag === "INPUT" || tag === "SELECT" || target?.isContentEditable) return;
     if (document.querySelector("dialog[open]") && e.key !== "?") return;
-    const action = KEYS[e.key];
-    if (!action) return;
+    const action = ACTION_OF.get(e.key);
+    if (!action || !this.wanted(e, target, action)) return;
     e.preventDefault();
     this.actions[action]();
+  }
+
+  /**
+   * Whether a key goes to the player rather than to what has focus. Never in the editor or a
+   * contenteditable; in a text box or a menu only PageDown and PageUp step (arrows move the caret
+   * or the choice, letters are typed); Space presses a focused button instead of playing.
+   */
+  wanted(e, target, action) {
+    const tag = target?.tagName;
+    if (tag === "TEXTAREA" || target?.isContentEditable) return false;
+    const clicker = e.key === "PageDown" || e.key === "PageUp";
+    if (tag === "INPUT" || tag === "SELECT") return clicker && STEP_ACTIONS.has(action);
+    if (e.key === " " && target?.closest?.("button, a[href], summary, [role=button]")) return false;
+    return true;
+  }
+
+  get menuOpen() {
+    return this.el("menu").getAttribute("aria-expanded") === "true";
+  }
+
+  /** Open or close the toolbar's menu (shown as one only on a narrow screen). */
+  showMenu(open) {
+    this.el("menu").setAttribute("aria-expanded", String(open));
+    this.el("toolbar").classList.toggle("menu-open", open);
+  }
+
+  /** The mode menu: "correct" and the engine's bug modes ({name, words} from the language reference). */
+  showModes(modes, current) {
+    const options = modes.map(({ name, words }) => {
+      const option = document.createElement("option");
+      option.value = name;
+      option.textContent = name === "correct" ? name : `bug: ${name.replaceAll("_", " ")}`;
+      option.title = words;
+      return option;
+    });
+    this.el("mode").replaceChildren(...options);
+    this.el("mode").value = current;
   }
 
   /** Reflect step k of n. */

@@ -1,14 +1,17 @@
 // The source editor: a textarea with a line-number gutter and an overlay that underlines errors.
-// Ctrl/Cmd+Enter runs at once; otherwise a run follows a short pause in typing.
+// Ctrl/Cmd+Enter runs at once; otherwise a run follows a short pause in typing. Enter keeps the
+// indentation; Ctrl+] and Ctrl+[ indent and unindent.
 
 import { htmlEl } from "./dom.js";
 
 const IDLE_MS = 600;
+const INDENT = "    "; // one level, as Python writes it
 
 export class Editor {
   /**
    * @param {HTMLElement} root element holding .gutter, .overlay and the textarea
-   * @param {{onRun: () => void, onEdit: () => void}} hooks onEdit: text changed (a run will follow)
+   * @param {{onRun: (asked: boolean) => void, onEdit: () => void}} hooks onRun: asked is true for
+   *   Ctrl+Enter or the run button, false after a pause in typing; onEdit: text changed (a run will follow)
    */
   constructor(root, { onRun, onEdit }) {
     this.textarea = root.querySelector("textarea");
@@ -27,13 +30,18 @@ export class Editor {
     });
     this.textarea.addEventListener("scroll", () => this.syncScroll());
     this.textarea.addEventListener("keydown", (e) => {
-      if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
+      // Tab is left to the browser: it moves focus on, out of the editor (a keyboard must not be
+      // trapped here). Indentation comes with Enter, and Ctrl+] / Ctrl+[ (the help names them).
+      const mod = e.ctrlKey || e.metaKey;
+      if (e.key === "Enter" && mod) {
         e.preventDefault();
         this.runNow();
-      } else if (e.key === "Tab" && !e.shiftKey && !e.ctrlKey && !e.metaKey && !e.altKey) {
-        // insert two spaces rather than leave the editor; Escape then Tab still moves focus on
+      } else if (e.key === "Enter" && !e.shiftKey && !e.altKey && !e.isComposing) {
         e.preventDefault();
-        this.insert("  ");
+        this.insert(`\n${nextIndent(this.currentLine())}`);
+      } else if (mod && !e.altKey && (e.key === "]" || e.key === "[")) {
+        e.preventDefault();
+        this.indentLines(e.key === "]" ? 1 : -1);
       }
     });
     this.render();
@@ -50,16 +58,17 @@ export class Editor {
     this.render();
   }
 
+  /** Run at once: asked for (Ctrl+Enter, the run button). */
   runNow() {
     this.cancel();
-    this.onRun();
+    this.onRun(true);
   }
 
   schedule() {
     this.cancel();
     this.timer = setTimeout(() => {
       this.timer = null;
-      this.onRun();
+      this.onRun(false);
     }, IDLE_MS);
   }
 
@@ -72,6 +81,34 @@ export class Editor {
     const { selectionStart: start, selectionEnd: end, value } = this.textarea;
     this.textarea.value = value.slice(0, start) + text + value.slice(end);
     this.textarea.selectionStart = this.textarea.selectionEnd = start + text.length;
+    this.textarea.dispatchEvent(new Event("input"));
+  }
+
+  /** The text of the line the caret is on, up to the caret. */
+  currentLine() {
+    const { selectionStart: start, value } = this.textarea;
+    return value.slice(value.lastIndexOf("\n", start - 1) + 1, start);
+  }
+
+  /** Indent (+1) or unindent (-1) every line the selection touches by one level. */
+  indentLines(direction) {
+    const { selectionStart: start, selectionEnd: end, value } = this.textarea;
+    const first = value.lastIndexOf("\n", start - 1) + 1;
+    const lines = value.slice(first, end).split("\n");
+    let shiftStart = 0;
+    const changed = lines.map((line, i) => {
+      if (direction > 0) {
+        if (i === 0) shiftStart = INDENT.length;
+        return INDENT + line;
+      }
+      const removed = line.length - line.replace(/^ {1,4}/, "").length;
+      if (i === 0) shiftStart = -Math.min(removed, start - first);
+      return line.slice(removed);
+    });
+    const text = changed.join("\n");
+    this.textarea.value = value.slice(0, first) + text + value.slice(end);
+    this.textarea.selectionStart = Math.max(first, start + shiftStart);
+    this.textarea.selectionEnd = first + text.length;
     this.textarea.dispatchEvent(new Event("input"));
   }
 
@@ -127,6 +164,12 @@ export class Editor {
     if (content) content.style.transform = `translate(${-scrollLeft}px, ${-scrollTop}px)`;
     this.gutter.style.transform = `translateY(${-scrollTop}px)`;
   }
+}
+
+/** The indentation for the line after `line`: the same, one level more after a ":" (def, for, if). */
+export function nextIndent(line) {
+  const indent = line.match(/^\s*/)[0];
+  return line.trimEnd().endsWith(":") ? indent + INDENT : indent;
 }
 
 function clamp(x, lo, hi) {

@@ -18,6 +18,7 @@ export const embeddedFetch = embedded && (async (url, { method = "GET", body } =
 
 function answer(method, url, body) {
   if (method === "GET" && url === "/api/examples") return ok(embedded.examples);
+  if (method === "GET" && url === "/api/language") return ok(embedded.language);
   if (method === "POST" && (url === "/api/graph" || url === "/api/view")) {
     if (body.source !== embedded.source) {
       return refused(`This copy of the page was made by show() in a notebook and holds only the program it was made for: run another program with show(...) again, or on the server (${SERVER}).`);

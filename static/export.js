@@ -1,4 +1,5 @@
-// Getting things out of the page: the drawing as SVG or PNG, the JSON, the link.
+// Getting things out of the page: the drawing as SVG or PNG, the JSON, the link. A drawing carries
+// its bug banner above it and its caption below, so that a slide stands alone.
 //
 // The PNG is painted onto a canvas element by element from the live SVG rather than by loading an
 // SVG blob into an <img>: the page's CSP (default-src 'self') forbids blob: images.
@@ -10,10 +11,56 @@ const STYLE_PROPS = [
 ];
 const MAX_CANVAS_SIDE = 16000;
 const MAX_CANVAS_PIXELS = 40e6;
+const LINE_HEIGHT = 1.35; // of the caption's and the banner's text, in em
+const SANS_AVERAGE_EM = 0.55; // average advance of DejaVu Sans, to wrap lines in an SVG
 
-/** The whole graph as it looks now (current step, theme, highlights), as a standalone SVG file. */
-export function svgMarkup(view) {
-  const box = view.bounds;
+/**
+ * Room for the banner (`header`) above the drawing and the caption (`footer`) below, in graph
+ * units: {box: the drawing's bounds with both bands, font, pad, header: lines, footer: lines}.
+ * `wrap(text, width, font)` splits a text into lines no wider than `width`.
+ */
+function bands(bounds, { header = "", footer = "" }, wrap) {
+  const font = Math.min(28, Math.max(13, bounds.width / 60));
+  const pad = font * 0.6;
+  const width = bounds.width - 2 * pad;
+  const lines = { header: header ? wrap(header, width, font) : [], footer: footer ? wrap(footer, width, font) : [] };
+  const height = (n) => (n ? n * font * LINE_HEIGHT + 2 * pad : 0);
+  const top = height(lines.header.length);
+  const bottom = height(lines.footer.length);
+  const box = { x: bounds.x, y: bounds.y - top, width: bounds.width, height: bounds.height + top + bottom };
+  return { box, font, pad, top, bottom, ...lines };
+}
+
+/** Words into lines of at most `chars` characters (a longer word stands on its own line). */
+function wrapWords(text, chars) {
+  const lines = [];
+  let line = "";
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    if (line && line.length + 1 + word.length > chars) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line ? `${line} ${word}` : word;
+    }
+  }
+  if (line) lines.push(line);
+  return lines;
+}
+
+/** The theme's colours for the bands: text, and the bug banner's background and edge. */
+function bandColors(svg) {
+  const cs = getComputedStyle(svg);
+  const color = (name, fallback) => cs.getPropertyValue(name).trim() || fallback;
+  return { fg: color("--fg", "#14171b"), bugBg: color("--bug-bg", "#fde9dc"), bug: color("--bug", "#d55e00") };
+}
+
+/**
+ * The whole graph as it looks now (current step, theme, highlights), as a standalone SVG file,
+ * with `header` (the bug banner) above and `footer` (the caption) below when given.
+ */
+export function svgMarkup(view, captions = {}) {
+  const layout = bands(view.bounds, captions, (text, width, font) => wrapWords(text, Math.floor(width / (font * SANS_AVERAGE_EM))));
+  const box = layout.box;
   const out = document.createElementNS(SVG_NS, "svg");
   out.setAttribute("xmlns", SVG_NS);
   out.setAttribute("viewBox", `${box.x} ${box.y} ${box.width} ${box.height}`);
@@ -26,6 +73,25 @@ export function svgMarkup(view) {
   clone.removeAttribute("transform");
   inlineStyles(view.viewport, clone);
   out.append(background, clone);
+  const colors = bandColors(view.svg);
+  const text = (lines, y0, cls) => lines.forEach((line, i) => {
+    const t = document.createElementNS(SVG_NS, "text");
+    t.setAttribute("class", cls);
+    t.setAttribute("x", String(box.x + layout.pad));
+    t.setAttribute("y", String(y0 + layout.pad + (i + 0.8) * layout.font * LINE_HEIGHT));
+    t.setAttribute("fill", colors.fg);
+    t.setAttribute("font-family", "DejaVu Sans, sans-serif");
+    t.setAttribute("font-size", String(layout.font));
+    t.textContent = line;
+    out.append(t);
+  });
+  if (layout.header.length) {
+    const band = document.createElementNS(SVG_NS, "rect");
+    for (const [k, v] of Object.entries({ x: box.x, y: box.y, width: box.width, height: layout.top, fill: colors.bugBg })) band.setAttribute(k, String(v));
+    out.append(band);
+    text(layout.header, box.y, "export-banner");
+  }
+  text(layout.footer, view.bounds.y + view.bounds.height, "export-caption");
   return `<?xml version="1.0" encoding="UTF-8"?>\n${new XMLSerializer().serializeToString(out)}\n`;
 }
 
@@ -46,8 +112,14 @@ function inlineStyles(source, clone) {
 }
 
 /** The same picture as a PNG Blob, at `scale` pixels per graph unit (reduced for huge graphs). */
-export function pngBlob(view, scale = 2) {
-  const box = view.bounds;
+export function pngBlob(view, captions = {}, scale = 2) {
+  const measure = document.createElement("canvas").getContext("2d");
+  const layout = bands(view.bounds, captions, (text, width, font) => {
+    measure.font = `${font}px "DejaVu Sans", sans-serif`;
+    const average = measure.measureText(text).width / Math.max(text.length, 1);
+    return wrapWords(text, Math.floor(width / average));
+  });
+  const box = layout.box;
   const s = Math.min(scale, MAX_CANVAS_SIDE / box.width, MAX_CANVAS_SIDE / box.height, Math.sqrt(MAX_CANVAS_PIXELS / (box.width * box.height)));
   const canvas = document.createElement("canvas");
   canvas.width = Math.max(1, Math.ceil(box.width * s));
@@ -58,6 +130,19 @@ export function pngBlob(view, scale = 2) {
   const toGraph = view.viewport.getCTM().inverse();
   const base = new DOMMatrix().scale(s).translate(-box.x, -box.y).multiply(toGraph);
   paint(ctx, view.viewport, base, 1);
+  const colors = bandColors(view.svg);
+  ctx.setTransform(s, 0, 0, s, -box.x * s, -box.y * s);
+  ctx.font = `${layout.font}px "DejaVu Sans", sans-serif`;
+  const text = (lines, y0) => lines.forEach((line, i) => {
+    ctx.fillStyle = colors.fg;
+    ctx.fillText(line, box.x + layout.pad, y0 + layout.pad + (i + 0.8) * layout.font * LINE_HEIGHT);
+  });
+  if (layout.header.length) {
+    ctx.fillStyle = colors.bugBg;
+    ctx.fillRect(box.x, box.y, box.width, layout.top);
+    text(layout.header, box.y);
+  }
+  text(layout.footer, view.bounds.y + view.bounds.height);
   return new Promise((resolve, reject) => canvas.toBlob((blob) => (blob ? resolve(blob) : reject(new Error("the canvas gave no PNG"))), "image/png"));
 }
 

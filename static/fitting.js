@@ -10,10 +10,14 @@ const PRESENTER_SCREEN_PX = 1080;
 const READABLE_TEXT_PX = 9; // a graph opens no smaller than this (the "fit" button goes below)
 const MAX_FITTING_ASKS = 4; // views asked for at once to find an opening view that fits the window
 
-/** The smallest text a fit allows, in CSS pixels: "whole" allows any, "readable" does not. */
+/**
+ * The smallest text a fit allows, in CSS pixels: "whole" (the fit button) allows any, so it always
+ * fits; "readable" does not, and presenting asks for the back row's size.
+ */
 export function minTextPx(how, presenting) {
-  if (presenting) return PRESENTER_MIN_TEXT_PX * Math.min(1, window.innerHeight / PRESENTER_SCREEN_PX);
-  return how === "whole" ? 0 : READABLE_TEXT_PX;
+  if (how === "whole") return 0;
+  if (presenting) return Math.max(READABLE_TEXT_PX, PRESENTER_MIN_TEXT_PX * Math.min(1, window.innerHeight / PRESENTER_SCREEN_PX));
+  return READABLE_TEXT_PX;
 }
 
 /**

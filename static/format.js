@@ -11,9 +11,11 @@ export function formatNumber(x) {
   if (Number.isNaN(x)) return "nan";
   if (!Number.isFinite(x)) return x > 0 ? "inf" : "-inf";
   if (x === 0) return "0"; // also -0
-  const a = Math.abs(x);
+  // plain when the rounded number is (99999 rounds to 1e5, which is not)
+  const rounded = Number(x.toPrecision(4));
+  const a = Math.abs(rounded);
   if (a >= 1e-3 && a < 1e5) {
-    const s = String(Number(x.toPrecision(4)));
+    const s = String(rounded);
     if (!s.includes("e")) return s;
   }
   const [mantissa, exponent] = x.toExponential(3).split("e");
@@ -52,6 +54,14 @@ export function flatten(v) {
     }
   }
   return out;
+}
+
+/** The shape of a value as the API sends it: [] for a number, [4, 3] for a 4x3 list, a summary's own. */
+export function shapeOf(v) {
+  if (isSummary(v)) return v.shape;
+  const shape = [];
+  for (let x = v; Array.isArray(x); x = x[0]) shape.push(x.length);
+  return shape;
 }
 
 /** Shapes as a user writes them: (), (3,), (2,3). */

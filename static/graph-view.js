@@ -1,7 +1,7 @@
 // Drawing the view: the SVG is built once per graph and view; stepping only toggles classes and
 // text. Boxes are nodes and collapsed groups; open groups are clusters around their boxes.
 
-import { drawCluster, drawGroupBox, drawNodeBox, UNKNOWN } from "./box-drawing.js";
+import { drawCluster, drawGroupBox, drawNodeBox, groupGradText, UNKNOWN } from "./box-drawing.js";
 import { drawCallout, showSum } from "./callouts.js";
 import { scheduleCull, setDetail } from "./detail.js";
 import { svgEl } from "./dom.js";
@@ -10,11 +10,12 @@ import { formatValue } from "./format.js";
 import { pointOnCurve } from "./geometry.js";
 import { PanZoom } from "./pan-zoom.js";
 import { Occupancy } from "./placement.js";
+import { backwardOrder } from "./view-model.js";
 
 /**
- * Events: "select" {id: node id | null} (a click on a node or on nothing),
- * "toggle" {id: group id} (a click, or Enter, on a collapsed group or an open group's label),
- * "userview" (panned or zoomed by hand).
+ * Events: "select" {id: node id | null} (a click on a node or on nothing, or Enter or Space on a
+ * focused node), "toggle" {id: group id} (a click, or Enter or Space, on a collapsed group or an
+ * open group's label), "userview" (panned or zoomed by hand).
  */
 export class GraphView extends EventTarget {
   constructor(svg) {
@@ -34,9 +35,15 @@ export class GraphView extends EventTarget {
         scheduleCull(this);
       },
     });
+    // a focused box is a button: Enter or Space presses it
     svg.addEventListener("keydown", (e) => {
+      if ((e.key !== "Enter" && e.key !== " ") || e.ctrlKey || e.metaKey || e.altKey) return;
+      const node = e.target.closest?.("[data-node-id]");
       const group = e.target.closest?.("[data-group-id]");
-      if (e.key === "Enter" && group && !e.ctrlKey && !e.metaKey && !e.altKey) {
+      if (node) {
+        e.preventDefault();
+        this.dispatchEvent(new CustomEvent("select", { detail: { id: node.dataset.nodeId } }));
+      } else if (group) {
         e.preventDefault();
         this.dispatchEvent(new CustomEvent("toggle", { detail: { id: group.dataset.groupId } }));
       }
@@ -85,7 +92,8 @@ export class GraphView extends EventTarget {
     const calloutLayer = svgEl("g", { class: "callouts" });
     if (this.layout) {
       const view = model.view;
-      for (const box of view.boxes.values()) this.buildBox(box, nodeLayer);
+      // in backward order, which is the order Tab visits them in
+      for (const id of backwardOrder(model)) this.buildBox(view.boxes.get(id), nodeLayer);
       for (const [id, rect] of Object.entries(this.layout.clusters ?? {})) this.buildCluster(id, rect, clusterLayer);
       for (const box of view.boxes.values()) if (box.kind !== "group") drawCallout(this, model.nodes.get(box.id), calloutLayer);
       for (const edge of view.edges.values()) drawEdge(this, edge, edgeLayer, labelLayer);
@@ -159,9 +167,11 @@ export class GraphView extends EventTarget {
       let flags;
       if (state.direction === "backward") {
         gradValue = s.grad;
-        gradText = gradValue === undefined ? UNKNOWN : formatValue(gradValue);
+        if (s.outputs && s.outputs.length !== 1) gradText = groupGradText(s.outputs);
+        else gradText = gradValue === undefined ? UNKNOWN : formatValue(gradValue);
         valueText = rec.valueText;
-        flags = (id === state.active ? "a" : "") + (s.summing ? "s" : "") + (s.done ? "d" : "") + (s.received ? "r" : "");
+        flags = (id === state.active ? "a" : "") + (s.summing ? "s" : "") + (s.done ? "d" : "") + (s.received ? "r" : "")
+          + (s.differs ? "x" : "");
       } else {
         gradValue = undefined;
         gradText = UNKNOWN;
@@ -184,6 +194,7 @@ export class GraphView extends EventTarget {
         rec.el.classList.toggle("done", flags.includes("d"));
         rec.el.classList.toggle("received", flags.includes("r"));
         rec.el.classList.toggle("computed", flags.includes("c"));
+        rec.el.classList.toggle("differs", flags.includes("x"));
         rec.flags = flags;
       }
       if (rec.callout) rec.callout.el.classList.remove("show");

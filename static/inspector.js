@@ -6,15 +6,7 @@ import { logLogPlot } from "./plot.js";
 import { nodeName, nodePath } from "./names.js";
 import { nodeGrads, underlyingAt } from "./steps.js";
 import { stepCovering } from "./view-model.js";
-
-const FLAG_WORDS = {
-  sum: "its gradient is the sum of several contributions (it is used more than once)",
-  nan: "a value or gradient is NaN (not a number)",
-  inf: "a value or gradient is infinite",
-  saturated: "saturated: its local derivative is almost 0, so almost no gradient flows through it",
-  unconnected: "not connected to the root: grad is None, not 0",
-  shape_mismatch: "a contribution's shape does not match this value's shape (it was not summed back over broadcast axes)",
-};
+import { FLAGS } from "./words.js";
 
 export class Inspector {
   /** @param {HTMLElement} panel the aside; its .inspector-body is replaced on each render */
@@ -78,7 +70,7 @@ export class Inspector {
     }
     if (node.flags.length) {
       const list = htmlEl("ul", { className: "flags" });
-      for (const flag of node.flags) htmlEl("li", { className: `flag flag-${flag}` }, list, FLAG_WORDS[flag] ?? flag);
+      for (const flag of node.flags) htmlEl("li", { className: `flag flag-${flag}` }, list, FLAGS[flag]?.long ?? flag);
       section(parts, "Flags").append(list);
     }
 

@@ -1,8 +1,10 @@
 // Captions: each view step told in words, for the screen and for the ARIA live region. Nodes and
 // groups are named by short names (names.js); a collapsed group's caption stays near 80 characters.
 
-import { formatTerm, formatValue, isScalar, toNumber } from "./format.js";
+import { aliasing } from "./aliasing.js";
+import { formatTerm, formatValue, isScalar, shapeOf, toNumber } from "./format.js";
 import { boxName, groupName, nodeName } from "./names.js";
+import { shapeMismatchWords } from "./words.js";
 
 const OP_WORDS = { add: "add", sub: "sub", mul: "mul", div: "div", neg: "neg", pow: "pow", matmul: "matmul" };
 const CAPTION_CHARS = 80; // a collapsed group lists what it sent until its caption is this long
@@ -42,10 +44,16 @@ function backwardCaption(model, k) {
   const step = steps[vstep.first];
   const node = model.nodes.get(step.node);
   const who = `${name(model, step.node)}${node.label && node.op ? ` (${OP_WORDS[node.op] ?? node.op})` : ""}`;
+  const shared = aliasing(model).events;
   const parts = step.events.map((event) => {
     const to = shownName(model, event.to);
-    let text = `sends ${contributionText(model, step, event)} to ${to}`;
-    if (event.accumulated) {
+    const alias = shared.get(event);
+    let text = `sends ${alias ? formatValue(alias.contribution) : contributionText(model, step, event)} to ${to}`;
+    const target = model.nodes.get(event.to);
+    const arrived = shapeOf(event.contribution);
+    if (target && arrived.join() !== target.shape.join()) text += ` — ${shapeMismatchWords(to, arrived, target.shape)}`;
+    if (alias) text += ` — ${aliasWords(model, to, alias)}`;
+    else if (event.accumulated) {
       text += model.graph.mode === "overwrite"
         ? ` — ${to} already had ${formatValue(event.grad_before)}, and it is overwritten: grad = ${formatValue(event.grad_after)}`
         : ` — ${to} sums: grad = ${formatTerm(event.grad_before)} + ${formatTerm(event.contribution)} = ${formatValue(event.grad_after)}`;
@@ -55,6 +63,19 @@ function backwardCaption(model, k) {
   const intro = `${who} fires with grad ${formatValue(step.grad)}`;
   if (parts.length === 0) return `${intro}: none of its inputs takes a gradient.`;
   return `${intro}: ${parts.join("; ")}.${done}`;
+}
+
+/**
+ * The alias bug at work: "b's gradient is the same array as d's and c's: adding to it in place
+ * changes them all: grad = [2, 2, 2]". The sum itself is right; what is wrong is who else sees it.
+ */
+function aliasWords(model, to, { shared, before, contribution, after }) {
+  const sum = `${formatTerm(before)} + ${formatTerm(contribution)} = ${formatValue(after)}`;
+  if (!shared.length) return `${to} adds it in place: grad = ${sum}`;
+  const names = shared.map((id) => `${shownName(model, id)}'s`);
+  const others = names.length === 1 ? names[0] : `${names.slice(0, -1).join(", ")} and ${names.at(-1)}`;
+  return `${to}'s gradient is the same array as ${others}: adding to it in place changes `
+    + `${shared.length === 1 ? "both" : "them all"}: grad = ${sum}`;
 }
 
 /**

@@ -1,12 +1,6 @@
 // Messages around the drawing: the bug banner, diagnostics, why a view is not drawn, what the
 // program printed, and short-lived notes (toasts).
 
-const MODE_WORDS = {
-  overwrite: "Bug: overwrite. A node used more than once keeps only its last contribution (grad = c instead of grad += c).",
-  no_unbroadcast: "Bug: no unbroadcast. Contributions to broadcast inputs are not summed back to the input's shape.",
-  alias: "Bug: alias. Gradients are stored by reference and added in place, so arrays that happen to be shared all change together.",
-};
-
 const $ = (id) => document.querySelector(`[data-testid="${id}"]`);
 
 /** The server's notes on a graph and its view, under the editor. */
@@ -43,18 +37,21 @@ export function showOutput(lines) {
   panel.hidden = lines.length === 0;
 }
 
-/** What a bug mode does, and how many gradients it changed. */
-export function showBugBanner(graph) {
+/**
+ * What a bug mode does (`words`: the engine's sentence for it, from the language reference, or
+ * null before that has arrived), and how many gradients it changed.
+ */
+export function showBugBanner(graph, words) {
   const banner = $("bug-banner");
   document.body.classList.toggle("bug-mode", graph.mode !== "correct");
-  if (graph.mode === "correct" || !MODE_WORDS[graph.mode]) {
+  if (graph.mode === "correct") {
     banner.hidden = true;
     return;
   }
   const differs = graph.compare?.differs?.length ?? 0;
-  banner.textContent = `${MODE_WORDS[graph.mode]} ${differs === 0
+  banner.textContent = `Bug: ${graph.mode.replaceAll("_", " ")}.${words ? ` ${words}` : ""} ${differs === 0
     ? "Here no gradient differs from the correct one."
-    : `${differs} ${differs === 1 ? "gradient differs" : "gradients differ"} (marked ≠, the correct value pinned below).`}`;
+    : `${differs} ${differs === 1 ? "gradient differs" : "gradients differ"}: each is marked ≠, with the correct value pinned below, once it is final.`}`;
   banner.hidden = false;
 }
 

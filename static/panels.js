@@ -1,14 +1,29 @@
-// The panels around the drawing: the error box, the gallery and its note, the help dialog, the
-// theme button.
+// The panels around the drawing: the error box, the gallery and its note, the language reference
+// (mode menu, help, bug banner), the theme button.
+
+import { showBugBanner } from "./notices.js";
 
 // the page's parts and the other jobs' functions this one uses, handed over by app.js
-let $, body, controls, editor, run, select, state;
+let $, body, controls, editor, help, run, select, state;
 
 /** Receive the page's parts and functions (app.js). */
 export function connect(page) {
   ({
-    $, body, controls, editor, run, select, state
+    $, body, controls, editor, help, run, select, state
   } = page);
+}
+
+const PHONE = window.matchMedia("(max-width: 640px)");
+
+/** On a phone the editor folds away, leaving the height to the graph; its bar unfolds it. */
+export function foldEditor(folded) {
+  body.classList.toggle("editor-folded", folded);
+  $("editor-fold").setAttribute("aria-expanded", String(!folded));
+}
+
+/** After running (the run button, Ctrl+Enter, an example) or opening: folded, on a phone only. */
+export function foldOnPhone() {
+  if (PHONE.matches) foldEditor(true);
 }
 
 export function showError(error) {
@@ -25,6 +40,7 @@ export function showError(error) {
     box.append(hint);
   }
   box.hidden = false;
+  foldEditor(false);
   editor.showError({ line: error.line, col: error.col, endCol: error.endCol, message: error.message });
   $("graph").classList.toggle("stale", Boolean(state.model));
   body.dataset.state = "error";
@@ -81,10 +97,15 @@ function showNote() {
   note.hidden = !example?.note;
 }
 
-export function toggleHelp() {
-  const dialog = document.getElementById("help-dialog");
-  if (dialog.open) dialog.close();
-  else dialog.showModal();
+/**
+ * The language reference has arrived: the mode menu lists the engine's modes, the help gets the
+ * reference, and the bug banner (if one is up) the mode's own words.
+ */
+export function showLanguage(language) {
+  state.modeWords = new Map(language.modes.map((m) => [m.name, m.words]));
+  controls.showModes(language.modes, state.mode);
+  help.showLanguage(language);
+  if (state.model) showBugBanner(state.model.graph, state.modeWords.get(state.model.graph.mode));
 }
 
 export function showTheme(theme) {

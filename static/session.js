@@ -71,7 +71,7 @@ function showGraph(graph, source, k) {
   hideError();
   draw(model, k, { refit: !sameGraph, keepSelection: sameGraph });
   showDiagnostics(model);
-  showBugBanner(graph);
+  showBugBanner(graph, state.modeWords?.get(graph.mode) ?? null);
   showOutput(graph.output ?? []);
   showExampleFor(source);
 }

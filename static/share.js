@@ -1,16 +1,19 @@
-// What leaves the page: the address (kept up to date), the copied link, files the server makes.
+// What leaves the page: the address (kept up to date with the editor's text, run or not), the
+// copied link, the drawing as SVG or PNG (with its caption and bug banner), the JSON, files the
+// server makes.
 
-import { copyText } from "./export.js";
+import { withEverythingDrawn } from "./detail.js";
+import { copyText, download, pngBlob, svgMarkup } from "./export.js";
 import { toast } from "./notices.js";
 import { permalink, writeUrlState } from "./url-state.js";
 
 // the page's parts and the other jobs' functions this one uses, handed over by app.js
-let byNumber, player, state;
+let $, byNumber, editor, player, state, view;
 
 /** Receive the page's parts and functions (app.js). */
 export function connect(page) {
   ({
-    byNumber, player, state
+    $, byNumber, editor, player, state, view
   } = page);
 }
 
@@ -22,9 +25,15 @@ export function scheduleUrlWrite() {
   urlTimer = setTimeout(() => writeUrlState(currentLinkState()), URL_WRITE_DELAY_MS);
 }
 
+/**
+ * What the address holds: the editor's text as it stands, run or not (a student asking for help
+ * sends what they typed; a reload brings it back, and its error), at the step shown if it ran.
+ */
 function currentLinkState() {
   const groups = state.model?.view.groups.size ? state.model.view.open : null;
-  return { src: state.source, mode: state.mode, step: player.k, dir: state.direction, open: groups && [...groups].sort(byNumber) };
+  const src = editor.value;
+  const ran = src === state.source;
+  return { src, mode: state.mode, step: ran ? player.k : 0, dir: state.direction, open: ran && groups ? [...groups].sort(byNumber) : null };
 }
 
 export async function copyLink() {
@@ -32,4 +41,26 @@ export async function copyLink() {
   writeUrlState(currentLinkState());
   const ok = await copyText(link);
   toast(ok ? "Link copied to the clipboard." : `Copy this link: ${link}`);
+}
+
+/** What a slide needs besides the drawing: the bug banner (if up) above it, the caption below. */
+function captions() {
+  const banner = $("bug-banner");
+  return { header: banner.hidden ? "" : banner.textContent, footer: $("caption").textContent };
+}
+
+export function downloadSvg() {
+  if (!state.model) return;
+  const svg = withEverythingDrawn(view, () => svgMarkup(view, captions()));
+  download(new Blob([svg], { type: "image/svg+xml" }), "chainrule-graph.svg");
+}
+
+export async function downloadPng() {
+  if (!state.model) return;
+  download(await withEverythingDrawn(view, () => pngBlob(view, captions())), "chainrule-graph.png");
+}
+
+export function downloadJson() {
+  if (!state.model) return;
+  download(new Blob([JSON.stringify(state.model.graph, null, 2)], { type: "application/json" }), "chainrule-graph.json");
 }

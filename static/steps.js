@@ -3,9 +3,11 @@
 // Backward: view step k fires the nodes of backward_steps up to the end of view step k (k = 0:
 // nothing has fired). A node's displayed gradient is the grad_after of the last contribution it
 // received so far; the root shows its seed once stepping starts; at the end every node shows its
-// final gradient. A collapsed group shows what its last output shows.
+// final gradient. In a bug mode a node differs (is marked so) only once its gradient is final and
+// not the correct one: before, it shows what it has received, as in the correct run.
 // Forward: after view step k, the nodes of forward_order up to the end of that step have values.
 
+import { aliasing } from "./aliasing.js";
 import { indexView, underlyingCount } from "./view-model.js";
 
 /** Indexes over the response that stepping needs, computed once per graph (and view). */
@@ -70,16 +72,21 @@ export function underlyingAt(model, direction, k) {
   return underlyingCount(viewSteps(model, direction), k);
 }
 
-/** Every node's gradient after the first u backward steps: Map(id -> {grad, received, summing, done}). */
+/**
+ * Every node's gradient after the first u backward steps: Map(id -> {grad, received, summing,
+ * done, differs}). Under the alias bug, an in-place add changes every gradient sharing the array.
+ */
 export function nodeGrads(model, u) {
   const n = model.backwardCount;
   const steps = model.graph.backward_steps;
+  const shared = aliasing(model).events;
   const received = new Map();
   const latest = new Map();
   for (let i = 0; i < u && i < n; i++) {
     for (const event of steps[i].events) {
       received.set(event.to, (received.get(event.to) ?? 0) + 1);
       latest.set(event.to, event.grad_after);
+      for (const id of shared.get(event)?.shared ?? []) latest.set(id, event.grad_after);
     }
   }
   const seed = n && steps[0].node === model.root ? steps[0].grad : model.nodes.get(model.root)?.grad;
@@ -89,22 +96,28 @@ export function nodeGrads(model, u) {
     const isRoot = node.id === model.root;
     let grad;
     if (u >= n) grad = node.grad;
-    else if (count > 0) grad = latest.get(node.id);
+    else if (latest.has(node.id)) grad = latest.get(node.id);
     else if (isRoot && u >= 1) grad = seed;
     const expected = model.expected.get(node.id) ?? 0;
     const done = isRoot ? u >= 1 || n === 0 : expected > 0 && count >= expected;
-    nodes.set(node.id, { grad, received: count, summing: count >= 2, done });
+    // final: at the end, or all its contributions in and nothing left to change it
+    const differs = model.differs.has(node.id) && (u >= n || (done && sameValue(grad, node.grad)));
+    nodes.set(node.id, { grad, received: count, summing: count >= 2, done, differs });
   }
   return nodes;
 }
 
+function sameValue(a, b) {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
 /**
  * The state of the page after k backward view steps.
- * Returns {active, u, nodes, boxes: Map(box id -> {grad, received, summing, done}),
+ * Returns {active, u, nodes, boxes: Map(box id -> {grad, received, summing, done, differs, outputs}),
  * sentEdges: Set(view edge), currentEdges: Set(view edge), currentEvents: [...]}: grad is a value,
  * or undefined for "not known yet"; currentEvents are the contributions of view step k that cross
  * from one box to another. A node box sums when it has received 2+ contributions; a group box
- * when it has received along 2+ view edges.
+ * when it has received along 2+ view edges. A group box's `outputs` are its outputs' states.
  */
 export function backwardState(model, k) {
   const view = model.view;
@@ -139,10 +152,12 @@ export function backwardState(model, k) {
     const outputs = box.outputs.map((id) => nodes.get(id));
     const along = receivedAlong.get(box.id) ?? 0;
     boxes.set(box.id, {
-      grad: outputs.at(-1)?.grad,
+      grad: outputs.length === 1 ? outputs[0].grad : undefined,
+      outputs,
       received: along,
       summing: along >= 2,
       done: outputs.length > 0 && outputs.every((o) => o.done),
+      differs: outputs.some((o) => o.differs),
     });
   }
   return {

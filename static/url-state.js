@@ -1,8 +1,6 @@
 // The page's state in its address: /?src=...&mode=...&step=...&open=g3,g7 (src percent-encoded,
 // still readable; open: the groups shown open, absent for the view the server chooses).
 
-export const MODES = ["correct", "overwrite", "no_unbroadcast", "alias"];
-
 /** {src: string|null, mode, step: number|null, dir, open: string[]|null} from the current URL. */
 export function readUrlState(search = window.location.search) {
   const params = new URLSearchParams(search);
@@ -11,7 +9,8 @@ export function readUrlState(search = window.location.search) {
   const parsedStep = step !== null && /^\d+$/.test(step) ? Number(step) : null;
   return {
     src: params.get("src"),
-    mode: MODES.includes(mode) ? mode : "correct",
+    // the modes are the engine's (the server refuses one it does not know): any name is passed on
+    mode: mode !== null && /^[a-z_]{1,40}$/.test(mode) ? mode : "correct",
     step: parsedStep,
     dir: params.get("dir") === "forward" ? "forward" : "backward",
     open: params.has("open") ? params.get("open").split(",").filter((id) => /^g\d+$/.test(id)) : null,

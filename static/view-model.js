@@ -85,6 +85,27 @@ export function stepCovering(steps, u) {
 }
 
 /**
+ * The boxes of `model`'s view in backward order: as they fire; a box that never fires (a leaf) as
+ * its gradient completes; boxes no gradient reaches last, in the view's order.
+ */
+export function backwardOrder(model) {
+  const view = model.view;
+  const rank = new Map();
+  view.steps.backward.forEach((step, k) => {
+    if (!rank.has(step.box)) rank.set(step.box, k + 1);
+  });
+  const arrivedAt = new Map(); // box that never fires -> the view step of its last contribution
+  model.graph.backward_steps.forEach((step, i) => {
+    for (const event of step.events) {
+      const box = view.boxOf.get(event.to) ?? event.to;
+      if (!rank.has(box)) arrivedAt.set(box, stepCovering(view.steps.backward, i + 1) + 0.5);
+    }
+  });
+  const at = (id) => rank.get(id) ?? arrivedAt.get(id) ?? Infinity;
+  return [...view.boxes.keys()].map((id, i) => [at(id), i, id]).sort((a, b) => a[0] - b[0] || a[1] - b[1]).map((x) => x[2]);
+}
+
+/**
  * Nodes whose label is `query`, in creation order: exact matches, else matches ignoring case,
  * else labels that start with it, else a node id ("n17").
  */

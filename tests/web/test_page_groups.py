@@ -3,6 +3,7 @@ groups open and close by click or Enter keeping the place in the pass, the playe
 steps, find opens the groups holding a node, and the open set lives in the permalink."""
 
 import json
+import math
 import re
 import statistics
 import time
@@ -165,12 +166,26 @@ def test_stepping_the_collapsed_view_fires_a_call_as_one_step(web, api):
         assert "\n" not in caption and "sum((" not in caption  # short names, never source text
         if step["box"].startswith("g"):
             assert len(caption) <= 90, caption
-    # at the end a collapsed call shows its last output's final gradient
+    # at the end a collapsed call shows its output's final gradient; one of several outputs (the
+    # weights a layer makes), their count and the norm of their gradients, never one of them
     nodes = {n["id"]: n for n in graph["nodes"]}
+    several = 0
     for box in shown["boxes"]:
         if box["kind"] == "group":
+            value = web.page.text_content(f"[data-group-id={box['id']}] [data-role=value]")
             grad = web.page.text_content(f"[data-group-id={box['id']}] [data-role=grad]")
-            assert grad == web.formatted(nodes[box["outputs"][-1]]["grad"]), box["id"]
+            outputs = [nodes[o] for o in box["outputs"]]
+            if len(outputs) == 1:
+                assert grad == web.formatted(outputs[0]["grad"]), box["id"]
+                continue
+            several += 1
+            assert value == str(len(outputs))
+            assert web.page.text_content(f"[data-group-id={box['id']}] .key-value") == "values"
+            norm = math.sqrt(sum(o["grad"] ** 2 for o in outputs))
+            assert grad == f"norm {web.formatted(norm)}", box["id"]
+            bubble = web.page.text_content(f"[data-group-id={box['id']}] .op-bubble text")
+            assert bubble == f"{box['members']} nodes"
+    assert several, "the layers' calls return their weights"
 
 
 def test_find_opens_the_groups_holding_a_node_and_centres_it(web, api):

@@ -12,14 +12,15 @@ def test_default_example_renders_with_no_click(web, api, server):
     web.open()
     graph = api.graph(DIAMOND)
     assert web.page.input_value("[data-testid=source]") == DIAMOND
-    assert web.node_ids() == [n["id"] for n in graph["nodes"]]
-    labels = web.page.eval_on_selector_all("[data-node-id]", "els => els.map(e => e.dataset.label)")
-    assert labels == [n["label"] or "" for n in graph["nodes"]]
+    assert sorted(web.node_ids()) == sorted(n["id"] for n in graph["nodes"])
+    labels = web.page.eval_on_selector_all("[data-node-id]", "els => Object.fromEntries(els.map(e => [e.dataset.nodeId, e.dataset.label]))")
+    assert labels == {n["id"]: n["label"] or "" for n in graph["nodes"]}
     assert web.step_label() == f"step 0 / {len(graph['backward_steps'])}"
     # nothing has fired: every gradient is unknown, every value is known
     assert set(web.grads().values()) == {"?"}
-    values = web.page.eval_on_selector_all("[data-role=value]", "els => els.map(e => e.textContent)")
-    assert values == [web.formatted(n["value"]) for n in graph["nodes"]]
+    values = web.page.eval_on_selector_all(
+        "[data-node-id]", "els => Object.fromEntries(els.map(e => [e.dataset.nodeId, e.querySelector('[data-role=value]').textContent]))")
+    assert values == {n["id"]: web.formatted(n["value"]) for n in graph["nodes"]}
     assert web.page.input_value("[data-testid=gallery]") == "diamond"
     assert web.page.is_visible("[data-testid=note]")
     web.screenshot("01-initial-diamond.png")

@@ -71,6 +71,11 @@ class Api:
         with urllib.request.urlopen(f"{self.base}/api/examples", timeout=30) as r:
             return json.load(r)
 
+    def language(self) -> dict:
+        """GET /api/language: the language reference (syntax, functions, ops, modes)."""
+        with urllib.request.urlopen(f"{self.base}/api/language", timeout=30) as r:
+            return json.load(r)
+
     def graph(self, source: str, mode: str = "correct", gradcheck: bool = False) -> dict:
         body = json.dumps({"source": source, "mode": mode, "gradcheck": gradcheck, "max_paths": 16}).encode()
         request = urllib.request.Request(f"{self.base}/api/graph", data=body, headers={"Content-Type": "application/json"})

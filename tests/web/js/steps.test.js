@@ -1,0 +1,102 @@
+// steps.js (with view-model.js and aliasing.js): what every box shows after k steps, over records
+// the server makes (so the tests follow the API), computed without the DOM.
+
+import { fetchGraph } from "/static/api.js";
+import { aliasing } from "/static/aliasing.js";
+import { backwardState, buildModel, forwardState, nodeGrads, stepCount } from "/static/steps.js";
+import { backwardOrder, stepCovering, underlyingCount } from "/static/view-model.js";
+import { eq, ok, test } from "./check.js";
+
+const DIAMOND = "a = 2\nb = 3\nc = 4\nL = (a*b + c) * (a - c)";
+const DOUBLED = "x = [1, 2]\nh = x + x\nL = h + h";
+
+async function model(source, mode = "correct") {
+  return buildModel(await fetchGraph({ source, mode }), source);
+}
+
+const byLabel = (m, label) => m.graph.nodes.find((n) => n.label === label).id;
+
+test("nothing is known at step 0; every final gradient at the end", async () => {
+  const m = await model(DIAMOND);
+  const n = m.backwardCount;
+  for (const s of nodeGrads(m, 0).values()) eq(s.grad, undefined);
+  for (const node of m.graph.nodes) eq(nodeGrads(m, n).get(node.id).grad, node.grad, node.label ?? node.id);
+  // summing where a value is used twice, done once its every contribution is in
+  const end = nodeGrads(m, n);
+  eq(m.graph.nodes.filter((x) => end.get(x.id).summing).map((x) => x.label).sort(), ["a", "c"]);
+  ok([...end.values()].every((s) => s.done), "all done at the end");
+});
+
+test("a node shows the running sum of what it has received", async () => {
+  const m = await model(DIAMOND);
+  const c = byLabel(m, "c");
+  const arrivals = m.arrivals.get(c);
+  eq(arrivals.length, 2);
+  const [first, second] = arrivals;
+  eq(nodeGrads(m, first.step).get(c).grad, first.event.grad_after);
+  eq(nodeGrads(m, first.step).get(c).done, false);
+  eq(nodeGrads(m, second.step).get(c).grad, second.event.grad_after);
+  eq(nodeGrads(m, second.step).get(c).done, true);
+});
+
+test("overwrite: a gradient differs only once it is final", async () => {
+  const m = await model(DIAMOND, "overwrite");
+  const [a, c] = [byLabel(m, "a"), byLabel(m, "c")];
+  eq(m.differs.has(a) && m.differs.has(c), true);
+  eq([...nodeGrads(m, 0).values()].some((s) => s.differs), false);
+  // step 3: c has both of its contributions (and kept the last), a one of its two
+  eq(nodeGrads(m, 3).get(c).differs, true);
+  eq(nodeGrads(m, 3).get(a).differs, false);
+  eq(nodeGrads(m, m.backwardCount).get(a).differs, true);
+});
+
+test("alias: an in-place add changes every gradient sharing the array, and says what it added", async () => {
+  const m = await model(DOUBLED, "alias");
+  const [x, h, L] = ["x", "h", "L"].map((label) => byLabel(m, label));
+  const accumulated = m.graph.backward_steps.flatMap((s) => s.events).filter((e) => e.accumulated);
+  const first = aliasing(m).events.get(accumulated[0]);
+  eq(first.shared, [L], "h's gradient is the array L's seed is");
+  eq([first.before, first.contribution, first.after], [[1, 1], [1, 1], [2, 2]], "the sum adds up");
+  // after step 1, L (never a receiver) shows the doubled array too; none is final yet
+  const one = nodeGrads(m, 1);
+  eq([one.get(h).grad, one.get(L).grad], [[2, 2], [2, 2]]);
+  eq([one.get(h).differs, one.get(L).differs], [false, false]);
+  const end = nodeGrads(m, m.backwardCount);
+  eq([end.get(x).grad, end.get(h).grad, end.get(L).grad], [[4, 4], [4, 4], [4, 4]]);
+  eq(aliasing(await model(DOUBLED)).events.size, 0, "no alias outside the alias bug");
+});
+
+test("view steps: a step count per direction, and the step covering an underlying one", async () => {
+  const m = await model(DIAMOND);
+  eq(stepCount(m, "backward"), m.backwardCount);
+  eq(stepCount(m, "forward"), m.forwardCount - m.view.folded.size);
+  const steps = [{ box: "g1", first: 0, count: 3 }, { box: "n2", first: 3, count: 1 }];
+  eq([0, 1, 2].map((k) => underlyingCount(steps, k)), [0, 3, 4]);
+  eq([0, 1, 3, 4].map((u) => stepCovering(steps, u)), [0, 1, 1, 2]);
+});
+
+test("backwardState and forwardState: the firing box, the sent edges", async () => {
+  const m = await model(DIAMOND);
+  const s = backwardState(m, 1);
+  eq(s.active, m.graph.backward_steps[0].node);
+  eq(s.sentEdges.size, m.graph.backward_steps[0].events.length);
+  eq(s.currentEdges.size, s.sentEdges.size);
+  const f = forwardState(m, 1);
+  eq(f.active, m.view.steps.forward[0].box);
+  ok([...f.boxes.values()].filter((b) => b.computed).length >= 1);
+});
+
+test("backward order: boxes as they fire, leaves as their gradient completes", async () => {
+  const m = await model(DIAMOND);
+  const order = backwardOrder(m);
+  eq(order.length, m.view.boxes.size);
+  eq(order[0], m.root);
+  const fired = m.graph.backward_steps.map((s) => s.node);
+  eq(order.filter((id) => fired.includes(id)), fired);
+  // a leaf comes right after the step that completes its gradient
+  for (const leaf of m.graph.nodes.filter((n) => n.kind === "leaf" && m.view.boxes.has(n.id))) {
+    const last = Math.max(...m.arrivals.get(leaf.id).map((a) => a.step));
+    const firing = m.graph.backward_steps[last - 1].node;
+    ok(order.indexOf(leaf.id) > order.indexOf(firing), `${leaf.label} after ${firing}`);
+  }
+});
