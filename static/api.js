@@ -14,7 +14,10 @@ export class ApiError extends Error {
   }
 }
 
-async function request(method, url, body) {
+/** Whether this copy of the page has no server (a notebook's): nothing new can be computed. */
+export const serverless = embeddedFetch !== null;
+
+async function request(method, url, body, read = (response) => response.json()) {
   let response;
   try {
     response = await (embeddedFetch ?? fetch)(url, {
@@ -37,7 +40,7 @@ async function request(method, url, body) {
     }
     throw new ApiError({ kind: "server", message: `the server answered ${response.status} ${response.statusText}` }, response.status);
   }
-  return response.json();
+  return read(response);
 }
 
 /** The gallery: [{id, title, source, note}]. */
@@ -52,18 +55,29 @@ export function fetchLanguage() {
 
 /**
  * The graph for `source`, with every value, gradient and backward event, and the view to show.
- * `open`: the groups to show open (ids), or null for the view the server chooses.
- * @param {{source: string, mode?: string, root?: string|null, gradcheck?: boolean, maxPaths?: number, open?: string[]|null}} options
+ * `open`: the groups to show open (ids), or null for the view the server chooses; `call`: which
+ * backward() call of a training loop to show (from 1), or null for the last; `layout`: false to
+ * leave out the positions (for the numbers alone).
+ * @param {{source: string, mode?: string, root?: string|null, gradcheck?: boolean, maxPaths?: number, open?: string[]|null, call?: number|null, layout?: boolean}} options
  */
-export function fetchGraph({ source, mode = "correct", root = null, gradcheck = false, maxPaths = 16, open = null }) {
-  return request("POST", "/api/graph", { source, root, mode, max_paths: maxPaths, gradcheck, layout: true, open });
+export function fetchGraph({ source, mode = "correct", root = null, gradcheck = false, maxPaths = 16, open = null, call = null, layout = true }) {
+  return request("POST", "/api/graph", { source, root, mode, max_paths: maxPaths, gradcheck, layout, open, call });
 }
 
 /**
  * Another view of the same program: {view, layout, layout_reason} with the groups `open` open.
  * Sent with the same options as the graph request, the server takes the graph from its cache.
- * @param {{source: string, mode?: string, root?: string|null, gradcheck?: boolean, maxPaths?: number, open: string[]|null}} options
+ * @param {{source: string, mode?: string, root?: string|null, gradcheck?: boolean, maxPaths?: number, open: string[]|null, call?: number|null}} options
  */
-export function fetchView({ source, mode = "correct", root = null, gradcheck = false, maxPaths = 16, open }) {
-  return request("POST", "/api/view", { source, root, mode, max_paths: maxPaths, gradcheck, open });
+export function fetchView({ source, mode = "correct", root = null, gradcheck = false, maxPaths = 16, open, call = null }) {
+  return request("POST", "/api/view", { source, root, mode, max_paths: maxPaths, gradcheck, open, call });
+}
+
+/**
+ * A file the server makes of the view: `format` "gif" or "apng" (the backward pass animated),
+ * "csv" or "md" (the step table), "svg", "png", "dot". Resolves to a Blob.
+ * @param {{source: string, mode?: string, open?: string[]|null, call?: number|null, format: string}} options
+ */
+export function fetchRender({ source, mode = "correct", open = null, call = null, format }) {
+  return request("POST", "/api/render", { source, mode, open, call, format }, (response) => response.blob());
 }

@@ -1,24 +1,28 @@
 // Wiring: the page's parts, the state they share, and which module hears about what. Each job
 // (session, framing, panels, share) lives in its own module and gets what it uses through connect().
 
-import { fetchExamples, fetchLanguage } from "./api.js";
+import { fetchExamples, fetchGraph, fetchLanguage, serverless } from "./api.js";
 import { Controls } from "./controls.js";
 import { Editor } from "./editor.js";
+import { SERVER_FILES } from "./export.js";
 import { FindBox } from "./find.js";
 import { Flow } from "./flow.js";
 import { afterPresenter, centreOn, connect as connectFraming, fit, fitsWindow, keepOnScreen, screenPoint, zoom } from "./framing.js";
 import { GraphView } from "./graph-view.js";
 import { Help } from "./help.js";
+import { InputsPanel } from "./inputs.js";
 import { Inspector } from "./inspector.js";
+import { latestOnly } from "./latest.js";
 import {
   connect as connectPanels, foldEditor, foldOnPhone, hideError, loadExample, showError, showExampleFor, showGallery, showLanguage,
   showTheme,
 } from "./panels.js";
 import { Player } from "./player.js";
 import { isPresenting, setPresenter, watchFullscreen } from "./presenter.js";
-import { applyView, byNumber, connect as connectSession, goToNode, markReady, run, select, setDirection, showStep, toggleGroup } from "./session.js";
-import { connect as connectShare, copyLink, downloadJson, downloadPng, downloadSvg, scheduleUrlWrite } from "./share.js";
+import { applyView, byNumber, connect as connectSession, goToNode, markReady, run, select, setDirection, showLive, showStep, toggleGroup } from "./session.js";
+import { connect as connectShare, copyLink, downloadJson, downloadPng, downloadRendered, downloadSvg, scheduleUrlWrite } from "./share.js";
 import { initTheme, toggleTheme } from "./theme.js";
+import { TrainingPanel } from "./training.js";
 import { readUrlState } from "./url-state.js";
 
 const FALLBACK_SOURCE = "a = 2\nb = 3\nc = 4\nL = (a*b + c) * (a - c)";
@@ -43,6 +47,8 @@ const state = {
   graphs: 0,
   // the bug modes' words, by mode (the language reference); null until it arrives
   modeWords: null,
+  // which backward() call of a training loop is drawn (from 1); null: the last
+  call: null,
 };
 
 const view = new GraphView($("graph"));
@@ -64,11 +70,38 @@ const editor = new Editor(document.querySelector(".editor"), {
   },
 });
 
+// The program's numbers on sliders, and training loops: both re-run the same program with new
+// numbers (or another call), asking for the newest only, and show it on the same drawing.
+const runLive = latestOnly(showLive);
+const inputs = new InputsPanel($("inputs"), {
+  getSource: () => editor.value,
+  onSource: (source) => {
+    editor.setValue(source);
+    runLive();
+  },
+});
+const training = new TrainingPanel($("training"), {
+  onCall: (k) => {
+    state.call = k;
+    runLive();
+  },
+  canAsk: !serverless,
+  wholeRun: (source, mode) => fetchGraph({ source, mode, maxPaths: 0, open: [], layout: false }),
+});
+for (const [format, filename] of Object.entries(SERVER_FILES)) {
+  const button = $(`download-${format}`);
+  button.hidden = serverless;
+  button.addEventListener("click", (e) => {
+    if (e.detail > 0) e.currentTarget.blur();
+    downloadRendered(format, filename, button);
+  });
+}
+
 // each job's module gets the parts and the other jobs' functions it uses
 const page = {
-  $, applyView, body, byNumber, centreOn, controls, editor, finder, fit, fitsWindow, flow, help, hideError,
+  $, applyView, body, byNumber, centreOn, controls, editor, finder, fit, fitsWindow, flow, help, hideError, inputs,
   inspector, keepOnScreen, markReady, player, run, scheduleUrlWrite, screenPoint, select, showError,
-  showExampleFor, state, view,
+  showExampleFor, state, training, view,
 };
 connectSession(page);
 connectFraming(page);

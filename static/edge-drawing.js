@@ -1,15 +1,12 @@
 // Drawing one view edge: its curve from the layout, its arrow head, and the contribution it carries
 // written beside it where that covers nothing.
 
-import { MONO_EM } from "./box-drawing.js";
 import { svgEl } from "./dom.js";
 import { formatCompact } from "./format.js";
-import { arrowHead, besideCurve, bezierPath, round, straightLine } from "./geometry.js";
-import { firstFree } from "./placement.js";
+import { arrowHead, bezierPath, round, straightLine } from "./geometry.js";
+import { edgeLabelSpots, firstFree } from "./placement.js";
 
 export const EDGE_FONT = 12; // contributions written on edges, in graph units
-// where along an edge its label may sit (0 = input, 1 = consumer), best first
-const EDGE_LABEL_SPOTS = [0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8];
 export const QUIET_ZEROS_OVER = 100; // in a view with more edges, a contribution of exactly 0 is not written on its edge
 
 export function drawEdge(view, edge, layer, labelLayer) {
@@ -28,10 +25,7 @@ export function drawEdge(view, edge, layer, labelLayer) {
     // beside the line (a "-" on the line would vanish into it), where it covers no box, badge,
     // callout or other label; not at all if there is no such spot
     const text = formatCompact(edge.contribution);
-    const halfW = (text.length * EDGE_FONT * MONO_EM) / 2 + 2;
-    const halfH = EDGE_FONT * 0.62;
-    const spots = EDGE_LABEL_SPOTS.flatMap((u) => besideCurve(points, u, halfW, halfH).map(([x, y]) => [x - halfW, y - halfH, x + halfW, y + halfH]));
-    const spot = firstFree(view.occupied, spots);
+    const spot = firstFree(view.occupied, edgeLabelSpots(points, text, EDGE_FONT));
     if (spot) {
       view.occupy(spot);
       label = svgEl("text", {

@@ -4,12 +4,12 @@
 import { showBugBanner } from "./notices.js";
 
 // the page's parts and the other jobs' functions this one uses, handed over by app.js
-let $, body, controls, editor, help, run, select, state;
+let $, body, controls, editor, help, run, select, state, training;
 
 /** Receive the page's parts and functions (app.js). */
 export function connect(page) {
   ({
-    $, body, controls, editor, help, run, select, state
+    $, body, controls, editor, help, run, select, state, training
   } = page);
 }
 
@@ -85,6 +85,8 @@ export function loadExample(id) {
   if (!example) return;
   editor.setValue(example.source);
   state.open = null;
+  state.call = null;
+  training.stop();
   select(null);
   run({ step: 0 });
 }

@@ -1,6 +1,9 @@
 // Where text goes on the drawing: a record of the rectangles already taken (boxes, badges, labels),
 // and a choice among candidate spots for the next one. Rectangles are [x0, y0, x1, y1] in graph units.
 
+import { MONO_EM } from "./fonts.js";
+import { besideCurve } from "./geometry.js";
+
 const CELL = 128; // grid cell in graph units: a query looks only at the cells it touches
 const COVERING = 1e12; // a spot that covers anything scores this much worse than any free one
 
@@ -35,6 +38,19 @@ export class Occupancy {
     }
     return area;
   }
+}
+
+// where along an edge its label may sit (0 = input, 1 = consumer), best first
+const EDGE_LABEL_SPOTS = [0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8];
+
+/**
+ * Where a label `text` (font size `font`) may sit beside the curve through `points`, best first:
+ * beside the line, not on it (a "-" on the line would vanish into it).
+ */
+export function edgeLabelSpots(points, text, font) {
+  const halfW = (text.length * font * MONO_EM) / 2 + 2;
+  const halfH = font * 0.62;
+  return EDGE_LABEL_SPOTS.flatMap((u) => besideCurve(points, u, halfW, halfH).map(([x, y]) => [x - halfW, y - halfH, x + halfW, y + halfH]));
 }
 
 /** The first candidate that covers nothing taken, or null. */

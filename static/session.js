@@ -1,24 +1,25 @@
 // What is on screen: the editor's program asked of the API and drawn, another view of it (a group
 // opened or closed), the step shown, the node selected.
 
-import { fetchGraph, fetchView } from "./api.js";
+import { fetchGraph, fetchView, serverless } from "./api.js";
 import { viewThatFits } from "./fitting.js";
 import { backwardMoves, forwardMoves } from "./flow.js";
 import { groupChain } from "./names.js";
 import { caption } from "./narrate.js";
 import { showBugBanner, showDiagnostics, showLayoutMissing, showOutput } from "./notices.js";
+import { refreshInPlace } from "./refresh.js";
 import { buildModel, stateAt, stepCount, underlyingAt, viewSteps, withView } from "./steps.js";
 import { stepCovering } from "./view-model.js";
 
 // the page's parts and the other jobs' functions this one uses, handed over by app.js
-let $, body, centreOn, controls, editor, finder, fit, fitsWindow, flow, hideError, inspector, keepOnScreen,
-  player, scheduleUrlWrite, screenPoint, showError, showExampleFor, state, view;
+let $, body, centreOn, controls, editor, finder, fit, fitsWindow, flow, hideError, inputs, inspector,
+  keepOnScreen, player, scheduleUrlWrite, screenPoint, showError, showExampleFor, state, training, view;
 
 /** Receive the page's parts and functions (app.js). */
 export function connect(page) {
   ({
-    $, body, centreOn, controls, editor, finder, fit, fitsWindow, flow, hideError, inspector, keepOnScreen,
-    player, scheduleUrlWrite, screenPoint, showError, showExampleFor, state, view
+    $, body, centreOn, controls, editor, finder, fit, fitsWindow, flow, hideError, inputs, inspector,
+    keepOnScreen, player, scheduleUrlWrite, screenPoint, showError, showExampleFor, state, training, view
   } = page);
 }
 
@@ -30,6 +31,7 @@ export function connect(page) {
 export async function run({ step = 0, gradcheckSummary = false } = {}) {
   const request = ++state.request;
   const source = editor.value;
+  if (step === "edit") state.call = null; // the edited loop may call backward() fewer times
   const wasAtEnd = player.n > 0 && player.k === player.n;
   const previousK = player.k;
   const previousGroups = state.model ? groupsSignature(state.model.graph) : null;
@@ -37,11 +39,11 @@ export async function run({ step = 0, gradcheckSummary = false } = {}) {
   body.dataset.state = "loading";
   let graph;
   try {
-    graph = await fetchGraph({ source, mode: state.mode, gradcheck: state.gradcheck, open: state.open });
+    graph = await fetchGraph({ source, mode: state.mode, gradcheck: state.gradcheck, open: state.open, call: state.call });
     // an edit that changed the program's calls: the groups left open were other groups
     if (step === "edit" && state.open !== null && groupsSignature(graph) !== previousGroups) {
       state.open = null;
-      graph = { ...graph, ...(await fetchView({ source, mode: state.mode, gradcheck: state.gradcheck, open: null })) };
+      graph = { ...graph, ...(await fetchView({ source, mode: state.mode, gradcheck: state.gradcheck, open: null, call: state.call })) };
     }
   } catch (error) {
     if (request === state.request) showError(error);
@@ -49,7 +51,7 @@ export async function run({ step = 0, gradcheckSummary = false } = {}) {
   }
   if (request !== state.request) return; // a newer run has started
   if (state.open === null) {
-    const smaller = await viewThatFits(graph, (open) => fetchView({ source, mode: state.mode, gradcheck: state.gradcheck, open }), fitsWindow);
+    const smaller = await viewThatFits(graph, (open) => fetchView({ source, mode: state.mode, gradcheck: state.gradcheck, open, call: state.call }), fitsWindow);
     if (request !== state.request) return;
     if (smaller) graph = { ...graph, ...smaller };
   }
@@ -69,11 +71,53 @@ function showGraph(graph, source, k) {
   const sameGraph = signature === state.signature;
   state.signature = signature;
   hideError();
-  draw(model, k, { refit: !sameGraph, keepSelection: sameGraph });
+  if (sameGraph && refreshInPlace(view, state.model, model)) showInPlace(model, k);
+  else draw(model, k, { refit: !sameGraph, keepSelection: sameGraph });
   showDiagnostics(model);
   showBugBanner(graph, state.modeWords?.get(graph.mode) ?? null);
   showOutput(graph.output ?? []);
   showExampleFor(source);
+  showLivePanels(graph, source);
+}
+
+/** The same drawing with new numbers (refresh.js changed its texts): the same place in the pass. */
+function showInPlace(model, k) {
+  flow.cancel();
+  state.model = model;
+  finder.setGraph(model.graph);
+  const n = stepCount(model, state.direction);
+  player.load(n, Math.min(k, n));
+  if (state.selected && view.boxes.has(state.selected)) select(state.selected);
+}
+
+/**
+ * A slider moved, or another call of a training loop was asked for: the editor's program with
+ * the view on screen, at the same step. Run through latestOnly: while one is asked, moves wait.
+ */
+export async function showLive() {
+  if (!state.model) return run({ step: "keep" });
+  const request = ++state.request;
+  const source = editor.value;
+  const open = [...state.model.view.open].sort(byNumber);
+  body.dataset.ready = "false";
+  let graph;
+  try {
+    graph = await fetchGraph({ source, mode: state.mode, gradcheck: state.gradcheck, open, call: state.call });
+  } catch (error) {
+    if (request === state.request) showError(error);
+    return;
+  }
+  if (request !== state.request) return;
+  state.source = source;
+  showGraph(graph, source, player.k);
+  markReady();
+}
+
+/** The inputs panel and the training panel follow every graph shown. */
+function showLivePanels(graph, source) {
+  if (serverless) inputs.clear();
+  else inputs.show(graph, source);
+  training.show(graph, { wanted: state.call, source, mode: state.mode });
 }
 
 /**
@@ -146,7 +190,7 @@ async function showView(open, focusId = null) {
 /** The view with the groups `open` open, or null: an error (shown), or a newer request started. */
 async function askView(open, request) {
   try {
-    const answer = await fetchView({ source: state.source, mode: state.mode, gradcheck: state.gradcheck, open: [...open].sort(byNumber) });
+    const answer = await fetchView({ source: state.source, mode: state.mode, gradcheck: state.gradcheck, open: [...open].sort(byNumber), call: state.call });
     return request === state.request ? answer : null;
   } catch (error) {
     if (request === state.request) showError(error);

@@ -2,6 +2,7 @@
 // copied link, the drawing as SVG or PNG (with its caption and bug banner), the JSON, files the
 // server makes.
 
+import { fetchRender } from "./api.js";
 import { withEverythingDrawn } from "./detail.js";
 import { copyText, download, pngBlob, svgMarkup } from "./export.js";
 import { toast } from "./notices.js";
@@ -18,6 +19,21 @@ export function connect(page) {
 }
 
 const URL_WRITE_DELAY_MS = 150;
+
+/** A file the server makes of what is on screen: the backward pass as a GIF, the step table. */
+export async function downloadRendered(format, filename, button) {
+  if (!state.model) return;
+  button.disabled = true;
+  if (format === "gif") toast("Drawing the backward pass, one frame per step…");
+  try {
+    const open = [...state.model.view.open].sort(byNumber);
+    download(await fetchRender({ source: state.source, mode: state.mode, open, call: state.call, format }), filename);
+  } catch (error) {
+    toast(`No ${format === "gif" ? "GIF" : "step table"}: ${error.message}`);
+  } finally {
+    button.disabled = false;
+  }
+}
 
 let urlTimer = null;
 export function scheduleUrlWrite() {
