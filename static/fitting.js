@@ -3,10 +3,11 @@
 
 import { smallestText } from "./box-drawing.js";
 
-// presenting, at least 24 px on a 1080-pixel-high screen (with a margin for rounding), and as
-// much of the picture's height on a smaller one: a projector scales the picture to the wall
+// presenting, at least 24 px on a 1920x1080 screen (with a margin for rounding), and as much of
+// the picture on a smaller one (by its height or its width, whichever is less): a projector
+// scales the picture to the wall
 const PRESENTER_MIN_TEXT_PX = 26;
-const PRESENTER_SCREEN_PX = 1080;
+const PRESENTER_SCREEN_PX = [1920, 1080];
 const READABLE_TEXT_PX = 9; // a graph opens no smaller than this (the "fit" button goes below)
 const MAX_FITTING_ASKS = 4; // views asked for at once to find an opening view that fits the window
 
@@ -16,7 +17,10 @@ const MAX_FITTING_ASKS = 4; // views asked for at once to find an opening view t
  */
 export function minTextPx(how, presenting) {
   if (how === "whole") return 0;
-  if (presenting) return Math.max(READABLE_TEXT_PX, PRESENTER_MIN_TEXT_PX * Math.min(1, window.innerHeight / PRESENTER_SCREEN_PX));
+  if (presenting) {
+    const screen = Math.min(1, window.innerHeight / PRESENTER_SCREEN_PX[1], window.innerWidth / PRESENTER_SCREEN_PX[0]);
+    return Math.max(READABLE_TEXT_PX, PRESENTER_MIN_TEXT_PX * screen);
+  }
   return READABLE_TEXT_PX;
 }
 

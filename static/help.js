@@ -65,7 +65,7 @@ export class Help {
     usageList(parts, "Python's functions, and micrograd's", language.functions);
     usageList(parts, "Making tensors: constructors, and const (an input that takes no gradient)", language.constructors);
     usageList(parts, "Attributes and methods of a value", language.attributes);
-    usageList(parts, "random and math", language.modules);
+    usageList(parts, "random and math", language.modules, (entry) => entry.usage.split("(")[0]);
 
     const refused = section(parts, "Refused, with what to write instead");
     const refusedList = htmlEl("ul", { className: "refused" }, refused);
@@ -94,11 +94,15 @@ function section(parts, title) {
   return box;
 }
 
-/** Entries {name, usage}: the usage as code, and what follows its first ": " as words. */
-function usageList(parts, title, entries) {
+/**
+ * Entries {name, usage}: the usage as code, and what follows its first ": " as words; each item
+ * named by `nameOf(entry)` ("tanh"; a module's "math.tanh").
+ */
+function usageList(parts, title, entries, nameOf = (entry) => entry.name) {
   const list = htmlEl("ul", { className: "functions" }, section(parts, title));
-  for (const { name, usage } of entries) {
-    const li = htmlEl("li", { "data-function": name }, list);
+  for (const entry of entries) {
+    const usage = entry.usage;
+    const li = htmlEl("li", { "data-function": nameOf(entry) }, list);
     const cut = usage.indexOf(": ");
     htmlEl("code", {}, li, cut < 0 ? usage : usage.slice(0, cut));
     if (cut >= 0) htmlEl("span", { className: "rule" }, li, usage.slice(cut + 2));

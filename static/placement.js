@@ -61,15 +61,15 @@ export function firstFree(occupancy, candidates) {
 /**
  * The candidate that covers least. A free spot beats any that covers something; among free
  * spots, and among the others, what lies outside `within` counts a quarter, as if covered: a spot
- * inside is preferred, so that fitting the drawing need not grow for it. `own`, if given, is
- * taken but may be covered freely. Ties go to the earlier candidate.
+ * inside is preferred, so that fitting the drawing need not grow for it. Ties go to the
+ * earlier candidate.
  */
-export function leastCovered(occupancy, candidates, within, own = null) {
+export function leastCovered(occupancy, candidates, within) {
   let best = null;
   let bestScore = Infinity;
   for (const rect of candidates) {
     const area = (rect[2] - rect[0]) * (rect[3] - rect[1]);
-    const covered = occupancy.covered(rect) - (own ? overlapArea(rect, own) : 0);
+    const covered = occupancy.covered(rect);
     const score = (covered > 1e-6 ? COVERING + covered : 0) + 0.25 * (area - overlapArea(rect, within));
     if (score < bestScore - 1e-6) {
       best = rect;

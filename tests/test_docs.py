@@ -5,6 +5,7 @@ from dataclasses import fields
 from pathlib import Path
 
 from app.language import FUNCTIONS
+from app.language.reference import markdown
 from app.settings import Settings
 from engine import OPS
 
@@ -29,3 +30,12 @@ def test_readme_documents_every_setting():
 def test_readme_opens_with_the_two_commands():
     head = README[:600]
     assert "make run" in head and "make test" in head
+
+
+def test_readme_holds_the_language_reference_as_the_parsers_tables_make_it():
+    """The README's reference is python -m app.language.reference's output, word for word: a new
+    function, op or mode that is not written there fails here (paste the command's output in)."""
+    start = README.index("<!-- language reference:")
+    start = README.index("\n", start) + 1
+    end = README.index("<!-- end of the language reference -->")
+    assert README[start:end] == markdown()

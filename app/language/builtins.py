@@ -30,6 +30,13 @@ BUILTINS = {name: Builtin(name, usage) for name, usage in BUILTIN_USAGE.items()}
 
 NEVER_ON_VALUES = ("{name}() of values of the graph is not defined here: use relu(x) for max(x, 0), or the tensor "
                    "op max(x, axis=...) on one tensor")
+# max(a, b) of two tensors: what it would mean, and how to write it
+OF_TENSORS = {
+    "max": "max(a, b, ...) compares plain numbers, and a list is a tensor here: for the largest entry of one tensor "
+           "write max(x) or max(x, axis=0); for the larger of two tensors entry by entry, relu(a - b) + b",
+    "min": "min(a, b, ...) compares plain numbers, and a list is a tensor here: for the smallest entry of one tensor "
+           "write -max(-x) or -max(-x, axis=0); for the smaller of two tensors entry by entry, b - relu(b - a)",
+}
 
 
 def call(ev: "Interpreter", name: str, node: ast.Call) -> Any:
@@ -134,6 +141,8 @@ def extreme(pick: Callable) -> Callable:
         values = [ev.plain(v) for v in values]
         if any(isinstance(v, Tensor) for v in values):
             raise ev.error("type", NEVER_ON_VALUES.format(name=name), node)
+        if any(isinstance(v, list) for v in values):
+            raise ev.error("type", OF_TENSORS[name], node)
         return number(pick(plain_numbers(ev, node, name, values)))
     return builtin
 

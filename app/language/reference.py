@@ -93,3 +93,33 @@ def reference() -> dict[str, Any]:
                     for name, usage in {**RandomModule.FUNCTIONS, **MathModule.FUNCTIONS}.items()],
         "modes": [{"name": mode, "words": MODE_WORDS[mode]} for mode in (*MODES, *PROGRAM_MODES)],
     }
+
+
+def markdown() -> str:
+    """The reference as the README's section holds it (tests/test_docs.py checks that they agree):
+    `python -m app.language.reference` prints it."""
+    ref = reference()
+    lines = ["| what | written | to know |", "| --- | --- | --- |"]
+    lines += [f"| {s['what']} | `{s['example']}` | {s['note']} |" for s in ref["syntax"]]
+    lines += ["", "Operations, each a function and a method, with its derivative:", ""]
+    for op in ref["ops"]:
+        receiver, *rest = op["usage"][op["usage"].index("(") + 1:-1].split(", ")
+        lines.append(f"- `{op['usage']}` or `{receiver}.{op['name']}({', '.join(rest)})`: {op['rule']}")
+    for title, entries in (("Python's functions, and micrograd's", ref["functions"]),
+                           ("Making tensors: constructors, and `const` (an input that takes no gradient)",
+                            ref["constructors"]),
+                           ("Attributes and methods of a value", ref["attributes"]),
+                           ("`random` and `math`", ref["modules"])):
+        lines += ["", f"{title}:", ""]
+        for entry in entries:
+            usage, _, words = entry["usage"].partition(": ")
+            lines.append(f"- `{usage}`" + (f": {words}" if words else ""))
+    lines += ["", "Refused, each with what to write instead:", ""]
+    lines += [f"- {text}" for text in ref["refused"]]
+    lines += ["", "Bug modes (the page's mode menu, `mode` in the API):", ""]
+    lines += [f"- `{m['name']}`: {m['words']}" for m in ref["modes"]]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(markdown(), end="")

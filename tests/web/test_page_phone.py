@@ -1,0 +1,90 @@
+"""The page on a phone (390x844): the graph gets at least half the height, the toolbar is one row
+with a menu, the editor folds away after a run and comes back, the inspector is a readable sheet."""
+
+from webtools import DIAMOND
+
+PHONE = {"width": 390, "height": 844}
+
+
+def height(web, selector: str) -> float:
+    return web.page.locator(selector).bounding_box()["height"]
+
+
+def test_the_graph_gets_half_the_height_and_the_toolbar_one_row(web_factory):
+    web = web_factory(viewport=PHONE, has_touch=True, is_mobile=True)
+    web.open(src=DIAMOND, step=2)
+    assert height(web, "[data-testid=graph]") >= PHONE["height"] / 2
+    toolbar = web.page.locator("[data-testid=toolbar]").bounding_box()
+    assert toolbar["height"] <= 56, "one row"
+    # the gallery, the mode and the menu are in it; the rest waits in the menu
+    for testid in ("gallery", "mode", "menu"):
+        assert web.page.locator(f"[data-testid={testid}]").is_visible(), testid
+    assert web.page.locator("[data-testid=help]").is_hidden()
+    web.page.click("[data-testid=menu]")
+    assert web.page.get_attribute("[data-testid=menu]", "aria-expanded") == "true"
+    for testid in ("gradcheck", "copy-link", "download-png", "theme", "presenter", "help"):
+        assert web.page.locator(f"[data-testid={testid}]").is_visible(), testid
+    web.page.keyboard.press("Escape")
+    assert web.page.locator("[data-testid=help]").is_hidden()
+    assert web.page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+    web.screenshot("34-phone.png")
+
+
+def test_the_editor_folds_away_after_a_run_and_comes_back(web_factory, api):
+    web = web_factory(viewport=PHONE, has_touch=True, is_mobile=True)
+    web.open(src=DIAMOND)
+    editor = web.page.locator("[data-testid=source]")
+    assert editor.is_hidden(), "opened folded: the graph comes first"
+    web.page.click("[data-testid=editor-fold]")
+    assert editor.is_visible()
+    assert height(web, "[data-testid=graph]") >= 200, "the unfolded editor leaves room for the graph"
+    before = web.graphs_drawn()
+    editor.fill("x = 3\nL = x*x + x")
+    web.page.click("[data-testid=run]")
+    web.wait_for_new_graph(before)
+    assert editor.is_hidden()
+    assert len(web.node_ids()) == len(api.graph("x = 3\nL = x*x + x")["nodes"])
+    assert height(web, "[data-testid=graph]") >= PHONE["height"] / 2
+    # an error unfolds it, to show where
+    web.allow_console(r"status of 4\d\d")
+    web.page.click("[data-testid=editor-fold]")
+    editor.fill("L = nope * 2")
+    web.page.click("[data-testid=run]")
+    web.page.wait_for_selector("[data-testid=error]:not([hidden])")
+    assert editor.is_visible()
+    web.screenshot("35-phone-error.png")
+
+
+def test_the_inspector_opens_as_a_readable_sheet(web_factory, api):
+    web = web_factory(viewport=PHONE, has_touch=True, is_mobile=True)
+    graph = api.graph(DIAMOND)
+    web.open(src=DIAMOND, step=len(graph["backward_steps"]))
+    web.page.click("[data-testid=fit]")
+    a = next(n["id"] for n in graph["nodes"] if n["label"] == "a")
+    web.page.tap(f"[data-node-id={a}] .box")
+    sheet = web.page.locator("[data-testid=inspector]")
+    assert sheet.is_visible()
+    box = sheet.bounding_box()
+    assert box["width"] >= PHONE["width"] - 1, "the screen's whole width"
+    assert box["height"] >= 0.3 * PHONE["height"], "not a strip"
+    assert box["y"] + box["height"] <= PHONE["height"] + 1
+    font = web.page.evaluate(
+        "() => parseFloat(getComputedStyle(document.querySelector('[data-testid=inspector] .facts dd')).fontSize)")
+    assert font >= 13
+    assert "Contributions received (2)" in sheet.text_content()
+    web.screenshot("36-phone-inspector.png")
+    web.page.click(".inspector-close")
+    assert sheet.is_hidden()
+
+
+def test_presenter_mode_works_on_a_phone(web_factory):
+    web = web_factory(viewport=PHONE, has_touch=True, is_mobile=True)
+    web.open(src=DIAMOND, step=3)
+    web.page.click("[data-testid=menu]")
+    web.page.click("[data-testid=presenter]")
+    web.page.wait_for_function("() => document.body.classList.contains('presenter')")
+    assert height(web, "[data-testid=graph]") >= PHONE["height"] / 2
+    web.page.wait_for_function("() => document.body.dataset.ready === 'true'")
+    assert web.inside_graph_pane("[data-node-id].active .box")
+    web.page.keyboard.press("PageDown")
+    assert web.step_label() == "step 4 / 4"
