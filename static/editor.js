@@ -119,6 +119,9 @@ export class Editor {
   }
 
   clearError() {
+    // the overlay always shows this.error: none to clear, nothing to draw again (every graph shown
+    // clears the error; drawing the overlay anew cost a slider move ~5 ms of layout)
+    if (this.error === null) return;
     this.error = null;
     this.render();
   }
