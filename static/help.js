@@ -49,7 +49,7 @@ export class Help {
       const row = htmlEl("tr", {}, table);
       htmlEl("th", {}, row, what);
       htmlEl("code", {}, htmlEl("td", {}, row), example);
-      htmlEl("td", { className: "note" }, row, note);
+      htmlEl("td", { className: "syntax-note" }, row, note);
     }
 
     const ops = section(parts, "Operations: a function or a method, with their derivative");
