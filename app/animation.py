@@ -29,7 +29,8 @@ from app.limits import (
     MAX_ANIMATION_WIDTH_PX,
     MIN_ANIMATION_DPI,
 )
-from app.render import FONT, ViewDrawing, call_name, label, short
+from app.number_format import format_compact, format_term, format_value
+from app.render import FONT, ViewDrawing, call_name, label
 from app.view import build_view, sum_contributions
 
 MEDIA_TYPES = {"gif": "image/gif", "apng": "image/apng"}
@@ -101,7 +102,8 @@ def summed(event: dict[str, Any]) -> bool:
 
 def grad_so_far(events: list[dict[str, Any]]) -> str:
     """A gradient as the pass has built it so far: '?' before anything arrived, the running sum once
-    two or more contributions were added (Σ -10 + -2 = -12), and an overwrite said as one."""
+    two or more contributions were added (Σ (-10) + (-2) = -12, negative terms bracketed as on the page),
+    and an overwrite said as one."""
     if not events:
         return "grad ?"
     terms: list[Any] = []
@@ -116,11 +118,11 @@ def grad_so_far(events: list[dict[str, Any]]) -> str:
         else:
             overwritten = before
             terms = [event["contribution"]]
-    total = short(events[-1]["grad_after"])
+    total = format_value(events[-1]["grad_after"])
     if len(terms) == 1:
-        return f"grad {total}" + (f" (overwrote {short(overwritten)})" if overwritten is not None else "")
+        return f"grad {total}" + (f" (overwrote {format_value(overwritten)})" if overwritten is not None else "")
     if all(isinstance(t, (float, str)) for t in terms):  # scalars ("nan" and "inf" are strings)
-        shown = " + ".join(short(t) for t in terms[:SUM_TERMS])
+        shown = " + ".join(format_term(t) for t in terms[:SUM_TERMS])
         more = f" + … ({len(terms)} terms)" if len(terms) > SUM_TERMS else ""
         return f"grad Σ {shown}{more} = {total}"
     return f"grad {total} (Σ of {len(terms)})"
@@ -145,8 +147,8 @@ class Story:
         carried: dict[str, list[Any]] = {}  # view edge -> the contributions it carried so far
         root = self.box_name(self.graph["root"])
         frames = [self.frame(None, set(), received, carried,
-                             f"Backward pass from {root}: d{root}/d{root} = {short(self.root_grad())}; every other "
-                             "gradient is still unknown (?)")]
+                             f"Backward pass from {root}: d{root}/d{root} = {format_value(self.root_grad())}; every "
+                             "other gradient is still unknown (?)")]
         for k, view_step in enumerate(self.view["steps"], 1):
             sent: dict[str, list[dict[str, Any]]] = {}  # view edge -> the events along it in this step
             for step in steps[view_step["first"]:view_step["first"] + view_step["count"]]:
@@ -170,8 +172,8 @@ class Story:
         root = self.graph["root"]
         grads = {n: grad_so_far(received.get(n, [])) for n in self.shown_nodes}
         if root in grads and root not in received:  # the seed: known before anything fires
-            grads[root] = f"grad {short(self.root_grad())}"
-        edge_labels = {edge: short(sum_contributions(values)) for edge, values in carried.items()}
+            grads[root] = f"grad {format_value(self.root_grad())}"
+        edge_labels = {edge: format_compact(sum_contributions(values)) for edge, values in carried.items()}
         return Frame(firing, sent, edge_labels, grads, textwrap.wrap(caption, CAPTION_CHARS))
 
     def root_grad(self) -> Any:
@@ -187,11 +189,11 @@ class Story:
         parts = []
         for edge, events in list(sent.items())[:CAPTION_TARGETS]:
             value = sum_contributions([e["contribution"] for e in events])
-            part = f"{short(value)} to {self.box_name(self.input_box[edge])}"
+            part = f"{format_value(value)} to {self.box_name(self.input_box[edge])}"
             last = events[-1]
             if last["grad_before"] is not None:
-                part += f" (sum now {short(last['grad_after'])})" if summed(last) else \
-                    f" (overwriting {short(last['grad_before'])}, not adding)"
+                part += f" (sum now {format_value(last['grad_after'])})" if summed(last) else \
+                    f" (overwriting {format_value(last['grad_before'])}, not adding)"
             parts.append(part)
         if len(sent) > CAPTION_TARGETS:
             parts.append(f"and {len(sent) - CAPTION_TARGETS} more")

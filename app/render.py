@@ -10,6 +10,7 @@ import graphviz
 
 from app.layout import LayoutUnavailable, collapsed_views, run_dot, view_clusters
 from app.limits import LAYOUT_TIMEOUT_S, MAX_LAYOUT_BOXES
+from app.number_format import format_shape, format_value
 from app.view import ViewBuilder
 
 MEDIA_TYPES = {"svg": "image/svg+xml", "png": "image/png", "dot": "text/vnd.graphviz; charset=utf-8"}
@@ -20,21 +21,6 @@ SUM_COLOR = "#b45309"
 MAX_OUTPUTS_SHOWN = 3
 MAX_FOLDED_SHOWN = 2
 FONT = "DejaVu Sans"
-
-
-def short(value: Any) -> str:
-    """A value as a label shows it: 4 significant digits, tensors by shape."""
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    if isinstance(value, (str, type(None))):
-        return str(value)
-    if isinstance(value, dict):
-        return "…"
-    flat: list = value
-    while flat and isinstance(flat[0], list):
-        flat = [x for row in flat for x in row]
-    head = ", ".join(short(x) for x in flat[:4])
-    return f"[{head}{', …' if len(flat) > 4 else ''}]"
 
 
 def call_name(group: dict[str, Any]) -> str:
@@ -88,7 +74,7 @@ class ViewDrawing:
         return {}
 
     def grad_text(self, node_id: str) -> str:
-        return f"grad {short(self.nodes[node_id]['grad'])}"
+        return f"grad {format_value(self.nodes[node_id]['grad'])}"
 
     def edge_attrs(self, edge: dict[str, Any]) -> dict[str, str]:
         first = self.edge_arg(edge)
@@ -113,10 +99,10 @@ class ViewDrawing:
 
     def node_box(self, dot: graphviz.Digraph, node: dict[str, Any]) -> None:
         title = self.title(node)
-        shape = f"  shape {tuple(node['shape'])}" if node["shape"] else ""
-        lines = [title + shape, f"value {short(node['value'])}", self.grad_text(node["id"])]
+        shape = f"  shape {format_shape(node['shape'])}" if node["shape"] else ""
+        lines = [title + shape, f"value {format_value(node['value'])}", self.grad_text(node["id"])]
         consts = self.folded_in.get(node["id"], [])
-        lines += [f"with {short(self.nodes[c]['value'])}" for c in consts[:MAX_FOLDED_SHOWN]]
+        lines += [f"with {format_value(self.nodes[c]['value'])}" for c in consts[:MAX_FOLDED_SHOWN]]
         if len(consts) > MAX_FOLDED_SHOWN:
             lines.append(f"and {len(consts) - MAX_FOLDED_SHOWN} more constants")
         attrs = {"fillcolor": KIND_FILL[node["kind"]]}
@@ -132,7 +118,7 @@ class ViewDrawing:
         lines = [f"{call_name(self.groups[box['id']])}  ({box['members']} nodes)"]
         for out in box["outputs"][:MAX_OUTPUTS_SHOWN]:
             node = self.nodes[out]
-            lines.append(f"value {short(node['value'])}  {self.grad_text(out)}")
+            lines.append(f"value {format_value(node['value'])}  {self.grad_text(out)}")
         if len(box["outputs"]) > MAX_OUTPUTS_SHOWN:
             lines.append(f"and {len(box['outputs']) - MAX_OUTPUTS_SHOWN} more outputs")
         attrs = {"fillcolor": GROUP_FILL, "style": "filled", "penwidth": "1.5", **self.box_attrs(box["id"])}

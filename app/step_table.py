@@ -1,42 +1,36 @@
-"""The backward pass as a table for a handout: one row per event of the graph record's backward_steps.
+"""The backward pass as a table: one row per event of the graph record's backward_steps.
 
 Columns: the step, the node that fires, the edge, the input it sends to, the contribution, the
 input's gradient before and after, and whether the gradient was summed (+=) rather than set.
+
+The two formats are for different readers, so they write numbers differently, each as the page does
+(app/number_format.py): the CSV is for analysis (a spreadsheet, pandas), so its cells keep every digit
+and every entry, as the inspector shows them (`0.30000000000000004`, `[[1, 0.5]]`); the Markdown table
+is a handout, so its cells read as the nodes on the page do (`0.3`, `[1, 2, …]`).
 """
 
 import csv
 import io
+from collections.abc import Callable
 from typing import Any
+
+from app.number_format import format_value, format_value_full
 
 MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "md": "text/markdown; charset=utf-8"}
 COLUMNS = ("step", "fires", "edge", "to", "contribution", "grad before", "grad after", "summed")
 
 
-def short(value: Any) -> str:
-    """A value as one cell: numbers to 6 significant digits, arrays by their first entries."""
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return f"{value:.6g}"
-    if isinstance(value, str):
-        return value
-    if isinstance(value, dict):  # an array summary
-        return f"array {tuple(value['shape'])}, mean {short(value['mean'])}"
-    flat = value
-    while flat and isinstance(flat[0], list):
-        flat = [x for row in flat for x in row]
-    head = ", ".join(short(x) for x in flat[:4])
-    return f"[{head}{', ...' if len(flat) > 4 else ''}]"
+def rows(graph: dict[str, Any], number: Callable[[Any], str]) -> list[tuple[str, ...]]:
+    """One tuple of cells per backward event, values written by `number`; no gradient yet is an empty cell."""
+    def cell(value: Any) -> str:
+        return "" if value is None else number(value)
 
-
-def rows(graph: dict[str, Any]) -> list[tuple[str, ...]]:
-    """One tuple of cells per backward event."""
     names: dict[str, str] = {n["id"]: n["label"] or n["op"] or n["id"] for n in graph["nodes"]}
     out: list[tuple[str, ...]] = []
     for k, step in enumerate(graph["backward_steps"], 1):
         for ev in step["events"]:
-            out.append((str(k), names[step["node"]], ev["edge"], names[ev["to"]], short(ev["contribution"]),
-                        short(ev["grad_before"]), short(ev["grad_after"]), "yes" if ev["accumulated"] else "no"))
+            out.append((str(k), names[step["node"]], ev["edge"], names[ev["to"]], cell(ev["contribution"]),
+                        cell(ev["grad_before"]), cell(ev["grad_after"]), "yes" if ev["accumulated"] else "no"))
     return out
 
 
@@ -44,7 +38,7 @@ def step_table_csv(graph: dict[str, Any]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
-    writer.writerows(rows(graph))
+    writer.writerows(rows(graph, format_value_full))
     return out.getvalue().encode()
 
 
@@ -54,5 +48,5 @@ def step_table_markdown(graph: dict[str, Any]) -> bytes:
         return text.replace("|", "\\|")
 
     lines = ["| " + " | ".join(COLUMNS) + " |", "|" + " --- |" * len(COLUMNS)]
-    lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in rows(graph)]
+    lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in rows(graph, format_value)]
     return ("\n".join(lines) + "\n").encode()

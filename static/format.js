@@ -25,7 +25,7 @@ export function formatNumber(x) {
 
 /** Full precision for the inspector: the shortest text that reads back as the same double. */
 export function formatFull(x) {
-  if (typeof x === "number") return Number.isFinite(x) || Number.isNaN(x) ? String(x) : formatNumber(x);
+  if (typeof x === "number") return Number.isFinite(x) ? String(x) : formatNumber(x); // NaN reads "nan", as everywhere
   return formatNumber(x);
 }
 

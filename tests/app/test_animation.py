@@ -14,7 +14,7 @@ from app.examples import EXAMPLES, EXAMPLES_BY_ID
 from app.graph import GraphOptions, build_graph
 from app.layout import run_dot
 from app.limits import MAX_ANIMATION_FRAMES, MAX_ANIMATION_HEIGHT_PX, MAX_ANIMATION_WIDTH_PX
-from app.render import short
+from app.number_format import format_value
 from app.view import build_view
 
 DIAMOND = EXAMPLES_BY_ID["diamond"].source
@@ -138,8 +138,8 @@ def test_gradients_as_known_so_far():
     assert frames[0].grads == {"n0": "grad ?", "n1": "grad ?", "n2": "grad ?", "n3": "grad ?", "n4": "grad ?",
                                "n5": "grad ?", "n6": "grad 1"}
     assert frames[1].firing == "n6" and frames[1].grads["n4"] == "grad -2" and frames[1].grads["n0"] == "grad ?"
-    assert frames[3].grads["n2"] == "grad Σ -10 + -2 = -12"
-    assert frames[4].grads["n0"] == "grad Σ 10 + -6 = 4"
+    assert frames[3].grads["n2"] == "grad Σ (-10) + (-2) = -12"
+    assert frames[4].grads["n0"] == "grad Σ 10 + (-6) = 4"
     assert frames[4].edge_labels == {"v0": "-6", "v1": "-4", "v2": "-2", "v3": "-2", "v4": "10", "v5": "-10",
                                      "v6": "-2", "v7": "10"}
     assert frames[4].sent == {"v0", "v1"}
@@ -164,8 +164,8 @@ def test_the_last_frame_shows_the_engines_gradients(example):
     nodes = {n["id"]: n for n in graph["nodes"]}
     last = Story(graph, build_view(graph), source).frames()[-1]
     for node, text in last.grads.items():
-        grad = short(nodes[node]["grad"])
-        if text != "grad ?":  # 'grad 4', 'grad Σ 10 + -6 = 4', 'grad [4, 4, 4] (Σ of 4)'
+        grad = format_value(nodes[node]["grad"])
+        if text != "grad ?":  # 'grad 4', 'grad Σ 10 + (-6) = 4', 'grad [4, 4, 4] (Σ of 4)'
             assert text == f"grad {grad}" or text.endswith(f" = {grad}") or text.startswith(f"grad {grad} ("), \
                 (node, text)
 

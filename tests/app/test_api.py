@@ -1,10 +1,14 @@
 """The REST API through HTTP: every field of the graph record on the gallery, bug modes, errors."""
 
+import csv
+import io
+import json
 import math
 
 import pytest
 
 from app.examples import EXAMPLES, EXAMPLES_BY_ID
+from app.number_format import flatten, format_value
 from app.schemas import ErrorResponse, GraphResponse
 
 REQUIRED_EXAMPLES = {"diamond", "neuron", "square", "x-times-x", "a-plus-a", "shared-reference", "broadcast-row",
@@ -370,3 +374,22 @@ def test_step_table_has_a_row_per_backward_event(client, fmt):
         cells = line.split(",") if fmt == "csv" else [c.strip() for c in line.strip("|").split("|")]
         assert cells[0] == str(k) and cells[2] == ev["edge"] and cells[-1] == ("yes" if ev["accumulated"] else "no")
         assert float(cells[6]) == pytest.approx(ev["grad_after"], rel=1e-5)
+
+
+def test_step_table_csv_keeps_every_digit_and_markdown_reads_as_the_page(client):
+    """The CSV is for analysis: its numbers read back as the engine's doubles and arrays come whole. The
+    Markdown handout writes them as the page's nodes do (format.js's rules, app/number_format.py)."""
+    source = "a = 0.1\nb = 0.2\nw = randn(2, 3)\nL = sum(w * (a + b)) * a"
+    graph = client.post("/api/graph", json={"source": source}).json()
+    events = [ev for step in graph["backward_steps"] for ev in step["events"]]
+    table = {fmt: client.post("/api/render", json={"source": source, "format": fmt}).text for fmt in ("csv", "md")}
+    csv_rows = list(csv.reader(io.StringIO(table["csv"])))[1:]
+    md_rows = [[c.strip() for c in line.strip("|").split("|")] for line in table["md"].splitlines()[2:]]
+    assert any(isinstance(ev["contribution"], list) and len(flatten(ev["contribution"])) > 3 for ev in events)
+    for csv_row, md_row, ev in zip(csv_rows, md_rows, events, strict=True):
+        values = (ev["contribution"], ev["grad_before"], ev["grad_after"])
+        for cell, md_cell, value in zip(csv_row[4:7], md_row[4:7], values, strict=True):
+            assert md_cell == ("" if value is None else format_value(value))
+            if value is not None:
+                assert json.loads(cell) == value  # every digit and every entry: it reads back as the same data
+    assert any("…" in row[4] for row in md_rows) and not any("…" in row[4] for row in csv_rows)
