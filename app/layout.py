@@ -8,6 +8,7 @@ is tried again next time.
 
 import json
 import subprocess
+from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
@@ -120,22 +121,22 @@ def layout_graph(graph: dict[str, Any]) -> dict[str, Any]:
     return layout
 
 
-def collapsed_views(builder: ViewBuilder, view: dict[str, Any]) -> list[tuple[dict[str, Any], str | None]]:
+def collapsed_views(builder: ViewBuilder, view: dict[str, Any]) -> Iterator[tuple[dict[str, Any], str | None]]:
     """The view, then with its deepest open groups closed, then with every group closed; each with
-    what was closed, in words."""
-    views: list[tuple[dict[str, Any], str | None]] = [(view, None)]
+    what was closed, in words. Each is built only when the one before could not be used (building a
+    view is most of the server's own work on a request)."""
+    yield view, None
     opened = set(view["open"])
     if not opened:
-        return views
+        return
     depth = {g: len(builder.chain[g]) for g in opened}
     deepest = max(depth.values())
     shallower = {g for g in opened if depth[g] < deepest}
     if shallower:
         closed = sorted(opened - shallower, key=group_number)
         listed = ", ".join(closed[:5]) + (", ..." if len(closed) > 5 else "")
-        views.append((builder.view(shallower), f"the deepest open groups ({listed}) are shown closed"))
-    views.append((builder.view(set()), "every group is shown closed"))
-    return views
+        yield builder.view(shallower), f"the deepest open groups ({listed}) are shown closed"
+    yield builder.view(set()), "every group is shown closed"
 
 
 def structure_dot(key: Structure) -> str:

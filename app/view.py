@@ -29,7 +29,9 @@ def sum_contributions(contributions: list[Any]) -> Any:
     fired = [c for c in contributions if c is not None]
     if not fired:
         return None
-    if all(isinstance(c, float) for c in fired):  # the common case: scalars
+    if len(fired) == 1 and isinstance(fired[0], float):  # the most common case: an edge between two nodes
+        return fired[0] + 0.0  # what NumPy's sum gives: it starts from 0.0, so -0.0 sums to 0.0
+    if all(isinstance(c, float) for c in fired):  # scalars
         return encode_array(np.asarray(fired).sum())
     if any(isinstance(c, dict) for c in fired):
         return None

@@ -89,9 +89,7 @@ def parse(source: str) -> tuple[ast.Module, list[str], Outline]:
     except (RecursionError, MemoryError):
         # the parser's own depth guards; check_characters keeps most programs from reaching them
         raise ExpressionError("limit", "the program is nested too deeply for the parser") from None
-    outline = outline_of(tree)
-    check_tree(tree, lines, outline.bound)
-    return tree, lines, outline
+    return tree, lines, check_tree(tree, lines)
 
 
 def syntax_error(e: SyntaxError, lines: list[str]) -> ExpressionError:
@@ -110,70 +108,122 @@ UNPLACED = (ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop)
 """Nodes that only mark what their parent does (Load, Add, ...): nothing to check, no position."""
 
 
-def check_tree(tree: ast.Module, lines: list[str], bound: frozenset[str]) -> None:
-    """Depth, size and the whitelist, in one iterative pre-order walk (source order) over every node;
-    a node without a position of its own (parameters, a comprehension's `for`) is placed at its
-    parent. A call of a name in `bound` is not an unknown function."""
+def check_tree(tree: ast.Module, lines: list[str]) -> Outline:
+    """Depth, size and the whitelist, in one iterative pre-order walk (source order) over every node,
+    which also gathers the program's outline; the first problem in source order is raised.
+
+    A node without a position of its own (parameters, a comprehension's `for`) is placed at its
+    parent; a place becomes a span only for the error (most programs have none). A call of a name
+    the program binds anywhere, even further down, is not an unknown function, so calls of names
+    that are neither functions nor builtins are judged once the walk knows every bound name.
+    """
+    gathered = OutlineGatherer()
+    unknown_calls: list[tuple[int, ast.Name]] = []  # (position in the walk, function name) of calls not known yet
+    problem: tuple[int, str, str, Span | None, ast.AST] | None = None
     count = 0
-    stack: list[tuple[ast.AST, int, Span]] = [(child, 1, node_span(child, lines)) for child in reversed(tree.body)]
+    stack: list[tuple[ast.AST, int, ast.AST]] = [(child, 1, child) for child in reversed(tree.body)]
     while stack:
-        node, depth, span = stack.pop()
+        node, depth, placed = stack.pop()
         count += 1
         if depth > MAX_NESTING:
-            raise ExpressionError.at("limit", f"the program is nested more than {MAX_NESTING} levels deep", span)
+            problem = (count, "limit", f"the program is nested more than {MAX_NESTING} levels deep", None, placed)
+            break
         if count > MAX_SYNTAX_NODES:
-            raise ExpressionError.at("limit", f"the program has more than {MAX_SYNTAX_NODES:,} parts "
-                                              "(numbers, names, operators, calls)", span)
-        problem = forbidden(node, lines, bound, span)
-        if problem is not None:
-            kind, message, where = problem
-            raise ExpressionError.at(kind, message, where)
-        children = [c for c in ast.iter_child_nodes(node) if not isinstance(c, UNPLACED)]
-        stack.extend((c, depth + 1, node_span(c, lines) if hasattr(c, "lineno") else span)
-                     for c in reversed(children))
+            problem = (count, "limit", f"the program has more than {MAX_SYNTAX_NODES:,} parts "
+                                       "(numbers, names, operators, calls)", None, placed)
+            break
+        found = forbidden(node, lines)
+        if found is not None:
+            problem = (count, *found, placed)
+            break
+        gathered.add(node)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id not in FUNCTIONS \
+                and node.func.id not in BUILTIN_NAMES:
+            unknown_calls.append((count, node.func))
+        stack.extend((child, depth + 1, child if hasattr(child, "lineno") else placed)
+                     for child in reversed(children_of(node)))
+    # stopped early, the walk has not seen every name yet: the whole tree's names decide
+    outline = gathered.outline() if problem is None else outline_of(tree)
+    unknown = next(((at, name) for at, name in unknown_calls if name.id not in outline.bound), None)
+    if unknown is not None and (problem is None or unknown[0] < problem[0]):
+        name = unknown[1]
+        raise ExpressionError.at("name", f"unknown function '{name.id}'", node_span(name, lines))
+    if problem is not None:
+        _, kind, message, where, placed = problem
+        raise ExpressionError.at(kind, message, where or node_span(placed, lines))
+    return outline
+
+
+def children_of(node: ast.AST) -> list[ast.AST]:
+    """The node's children in source order, without the markers of UNPLACED (ast.iter_child_nodes
+    without its generator: this runs for every node of every program)."""
+    children: list[ast.AST] = []
+    for name in node._fields:
+        value = getattr(node, name, None)
+        if isinstance(value, ast.AST):
+            if not isinstance(value, UNPLACED):
+                children.append(value)
+        elif isinstance(value, list):
+            children.extend(v for v in value if isinstance(v, ast.AST) and not isinstance(v, UNPLACED))
+    return children
+
+
+class OutlineGatherer:
+    """Every name the program binds somewhere, whether it calls Value(...), whether it defines functions:
+    fed each node of a walk."""
+
+    def __init__(self) -> None:
+        self.names: set[str] = set()
+        self.micrograd = self.functions = False
+
+    def add(self, node: ast.AST) -> None:
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            self.names.add(node.id)
+        elif isinstance(node, ast.FunctionDef):
+            self.names.add(node.name)
+            self.functions = True
+        elif isinstance(node, ast.arg):
+            self.names.add(node.arg)
+        elif isinstance(node, ast.ImportFrom) or (
+                isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "Value"):
+            self.micrograd = True
+
+    def outline(self) -> Outline:
+        return Outline(frozenset(self.names), self.micrograd, self.functions)
 
 
 def outline_of(tree: ast.Module) -> Outline:
-    """Every name the program binds somewhere, whether it calls Value(...), whether it defines functions."""
-    names: set[str] = set()
-    micrograd = functions = False
+    """The outline of a whole tree, forbidden nodes and all."""
+    gathered = OutlineGatherer()
     for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-            names.add(node.id)
-        elif isinstance(node, ast.FunctionDef):
-            names.add(node.name)
-            functions = True
-        elif isinstance(node, ast.arg):
-            names.add(node.arg)
-        elif isinstance(node, ast.ImportFrom) or (
-                isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "Value"):
-            micrograd = True
-    return Outline(frozenset(names), micrograd, functions)
+        gathered.add(node)
+    return gathered.outline()
 
 
-def forbidden(node: ast.AST, lines: list[str], bound: frozenset[str], span: Span) -> tuple[str, str, Span] | None:
-    """(kind, message, span) if `node` is outside the language, else None."""
+def forbidden(node: ast.AST, lines: list[str]) -> tuple[str, str, Span | None] | None:
+    """(kind, message, span) if `node` is outside the language, else None; a span of None is the node's
+    place. Calls of unknown names are check_tree's to find."""
     if not isinstance(node, ALLOWED):
-        return "syntax", FORBIDDEN.get(type(node), f"{type(node).__name__} is not part of the language"), span
+        return "syntax", FORBIDDEN.get(type(node), f"{type(node).__name__} is not part of the language"), None
     if isinstance(node, (ast.Import, ast.ImportFrom)):
-        return import_problem(node, span)
+        return import_problem(node)
     if isinstance(node, ast.FunctionDef):
         args = node.args
         if node.returns is not None:
-            return "syntax", "annotations are not supported: write def name(x):", span
+            return "syntax", "annotations are not supported: write def name(x):", None
         if node.decorator_list:
             return "syntax", "decorators are not supported", node_span(node.decorator_list[0], lines)
         if args.vararg or args.kwarg:
-            return "syntax", "*args and **kwargs are not supported: name each parameter", span
+            return "syntax", "*args and **kwargs are not supported: name each parameter", None
         if node.name.startswith("_") and node.name.startswith("__"):
-            return "syntax", f"name '{node.name}' is not allowed", span
+            return "syntax", f"name '{node.name}' is not allowed", None
     elif isinstance(node, ast.arg):
         if node.arg.startswith("__"):
-            return "syntax", f"name '{node.arg}' is not allowed", span
+            return "syntax", f"name '{node.arg}' is not allowed", None
         if node.annotation is not None:
-            return "syntax", "annotations are not supported: write the parameter's name alone", span
+            return "syntax", "annotations are not supported: write the parameter's name alone", None
     elif isinstance(node, ast.For) and node.orelse:
-        return "syntax", "for ... else is not supported", span
+        return "syntax", "for ... else is not supported", None
     elif isinstance(node, ast.Assign):
         for target in node.targets:
             problem = target_problem(target, lines)
@@ -182,24 +232,20 @@ def forbidden(node: ast.AST, lines: list[str], bound: frozenset[str], span: Span
     elif isinstance(node, ast.AugAssign):
         return target_problem(node.target, lines)
     elif isinstance(node, ast.BinOp) and type(node.op) not in BINARY_OPERATORS and type(node.op) not in NUMBER_ONLY:
-        return "syntax", f"operator '{OPERATOR_SYMBOLS[type(node.op)]}' is not supported", span
+        return "syntax", f"operator '{OPERATOR_SYMBOLS[type(node.op)]}' is not supported", None
     elif isinstance(node, ast.UnaryOp) and type(node.op) not in UNARY_OPERATORS and not isinstance(node.op, ast.Not):
-        return "syntax", f"operator '{OPERATOR_SYMBOLS[type(node.op)]}' is not supported", span
+        return "syntax", f"operator '{OPERATOR_SYMBOLS[type(node.op)]}' is not supported", None
     elif isinstance(node, ast.Constant):
-        return constant_problem(node.value, span)
+        return constant_problem(node.value)
     elif isinstance(node, ast.Name) and node.id.startswith("__"):
-        return "syntax", f"name '{node.id}' is not allowed", span
+        return "syntax", f"name '{node.id}' is not allowed", None
     elif isinstance(node, ast.Attribute) and node.attr not in KNOWN_ATTRIBUTES:
         return "syntax", (f"attribute '{node.attr}' is not part of the language: use x.data, x.grad, x.label or an "
                           "op method such as x.tanh()"), name_span(node, node.attr, lines)
     elif isinstance(node, ast.keyword) and node.arg is None:
-        return "syntax", "unpacking with ** is not supported: pass each keyword", span
-    elif isinstance(node, ast.Call):
-        if isinstance(node.func, ast.Name) and node.func.id not in FUNCTIONS and node.func.id not in bound \
-                and node.func.id not in BUILTIN_NAMES:
-            return "name", f"unknown function '{node.func.id}'", node_span(node.func, lines)
-        if not isinstance(node.func, (ast.Name, ast.Attribute)):
-            return "syntax", "only functions and methods can be called, e.g. tanh(x) or x.tanh()", span
+        return "syntax", "unpacking with ** is not supported: pass each keyword", None
+    elif isinstance(node, ast.Call) and not isinstance(node.func, (ast.Name, ast.Attribute)):
+        return "syntax", "only functions and methods can be called, e.g. tanh(x) or x.tanh()", None
     return None
 
 
@@ -217,22 +263,22 @@ def target_problem(target: ast.expr, lines: list[str]) -> tuple[str, str, Span] 
     return "syntax", "assign to a name, a list entry or several names (w, b = ...)", node_span(target, lines)
 
 
-def import_problem(node: ast.Import | ast.ImportFrom, span: Span) -> tuple[str, str, Span] | None:
+def import_problem(node: ast.Import | ast.ImportFrom) -> tuple[str, str, Span | None] | None:
     if isinstance(node, ast.ImportFrom):
         names = IMPORTS.get(node.module or "")
         if names is not None and node.level == 0 and all(a.name in names and a.asname is None for a in node.names):
             return None
     elif all(a.name in MODULES for a in node.names):
         return None
-    return "syntax", f"this import is not available: the only imports are {ALLOWED_IMPORTS}", span
+    return "syntax", f"this import is not available: the only imports are {ALLOWED_IMPORTS}", None
 
 
-def constant_problem(value: object, span: Span) -> tuple[str, str, Span] | None:
+def constant_problem(value: object) -> tuple[str, str, Span | None] | None:
     """Numbers, strings (for print and labels), True, False and None."""
     if isinstance(value, bytes):
-        return "syntax", "bytes are not supported: write a string", span
+        return "syntax", "bytes are not supported: write a string", None
     if isinstance(value, complex):
-        return "syntax", "complex numbers are not supported", span
+        return "syntax", "complex numbers are not supported", None
     if value is Ellipsis:
-        return "syntax", "'...' is not allowed", span
+        return "syntax", "'...' is not allowed", None
     return None

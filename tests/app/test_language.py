@@ -253,6 +253,11 @@ def test_non_finite_results_are_not_errors():
                                              "keep values in a list and index the list"),
     ("x = 1\nx //= 2", "type", 2, 1, 8, "'//' works on plain numbers only, not on a value of the graph and a number"),
     ("x = (\n1 +\nfoo(2))", "name", 3, 1, 4, "unknown function 'foo'"),
+    # the first problem in source order, though unknown calls are judged once every bound name is known
+    ("y = foo(1)\nz = lambda: 1", "name", 1, 5, 8, "unknown function 'foo'"),
+    ("z = lambda: 1\ny = foo(1)", "syntax", 1, 5, 14, "lambda is not supported: write def name(x): return ..."),
+    ("y = f(1)\nz = lambda: 1\ndef f(x):\n    return x", "syntax", 2, 5, 14,
+     "lambda is not supported: write def name(x): return ..."),
     ("x = [1]\ny = x.sum(axis=0.5)", "type", 2, 16, 19, "axis must be a whole number, got 0.5"),
     ("x = [1]\ny = x.sum(bogus=1)", "type", 2, 11, 16,
      "sum() has no parameter 'bogus': sum(x, axis=..., keepdims=...)"),
