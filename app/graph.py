@@ -15,6 +15,7 @@ from app.language.groups import Group, reverse_creation_order
 from app.language.training import PROGRAM_MODES, History
 from app.limits import GRADCHECK_MAX_ELEMENTS, GRADCHECK_MAX_FLOPS
 from app.response_budget import FULL_DETAIL, Detail, ResponseTooLarge, choose_detail
+from app.shared_gradients import InPlaceAdd, shared_gradients
 from engine import BackwardRecord, Tensor, backward
 from engine.backward import fan_out
 from engine.diagnostics import Diagnostics, diagnose
@@ -135,6 +136,7 @@ class GraphWriter:
             for ev in step.events:
                 self.received[ev.target] = self.received.get(ev.target, 0) + 1
                 self.sent[(ev.source, ev.arg)] = ev
+        self.shared = shared_gradients(record)  # only under the alias bug
 
     def write(self, correct_grads: dict[Tensor, Value | None], paths: dict, check: dict | None,
               correct_history: History | None = None) -> dict[str, Any]:
@@ -152,7 +154,7 @@ class GraphWriter:
             "nodes": [self.node(t, saturated_ids, mismatched) for t in self.nodes],
             "edges": [self.edge(consumer, arg) for consumer in self.nodes for arg in range(len(consumer.inputs))],
             "forward_order": [ids[t] for t in self.nodes],
-            "backward_steps": [self.step(s) for s in record.steps],
+            "backward_steps": [self.step(k, s) for k, s in enumerate(record.steps)],
             "paths": {ids[leaf]: self.leaf_paths(p) for leaf, p in paths.items() if leaf in ids},
             "gradcheck": check,
             "diagnostics": self.diagnostics(report, saturated),
@@ -213,7 +215,7 @@ class GraphWriter:
         if t in mismatched:
             flags.append("shape_mismatch")
         span = self.program.spans.get(id(t))
-        return {
+        node = {
             "id": node_id,
             "label": t.label,
             "kind": "op" if t.op else ("leaf" if t.requires_grad else "const"),
@@ -229,6 +231,9 @@ class GraphWriter:
             "group": self.group_id(t),
             "literal": list(self.program.literal_spans[id(t)]) if id(t) in self.program.literal_spans else None,
         }
+        if t in self.shared.arrays:
+            node["grad_array"] = self.shared.arrays[t]
+        return node
 
     def edge(self, consumer: Tensor, arg: int) -> dict[str, Any]:
         ev = self.sent.get((consumer, arg))
@@ -241,22 +246,29 @@ class GraphWriter:
             "contribution_raw": encode_array(ev.contribution_raw, self.inline) if ev else None,
         }
 
-    def step(self, step) -> dict[str, Any]:
+    def step(self, k: int, step) -> dict[str, Any]:
+        events = []
+        for i, ev in enumerate(step.events):
+            event = {
+                "edge": self.edge_ids[(ev.source, ev.arg)],
+                "to": self.ids[ev.target],
+                "contribution": encode_array(ev.contribution, self.inline),
+                "contribution_raw": encode_array(ev.contribution_raw, self.inline),
+                "grad_before": encode_array(ev.grad_before, self.inline),
+                "grad_after": encode_array(ev.grad_after, self.inline),
+                "accumulated": ev.accumulated,
+            }
+            add = self.shared.adds.get((k, i))
+            if add is not None:
+                event["alias"] = self.in_place_add(add)
+            events.append(event)
+        return {"node": self.ids[step.node], "grad": encode_array(step.grad, self.inline), "events": events}
+
+    def in_place_add(self, add: InPlaceAdd) -> dict[str, Any]:
         return {
-            "node": self.ids[step.node],
-            "grad": encode_array(step.grad, self.inline),
-            "events": [
-                {
-                    "edge": self.edge_ids[(ev.source, ev.arg)],
-                    "to": self.ids[ev.target],
-                    "contribution": encode_array(ev.contribution, self.inline),
-                    "contribution_raw": encode_array(ev.contribution_raw, self.inline),
-                    "grad_before": encode_array(ev.grad_before, self.inline),
-                    "grad_after": encode_array(ev.grad_after, self.inline),
-                    "accumulated": ev.accumulated,
-                }
-                for ev in step.events
-            ],
+            "before": encode_array(add.before, self.inline),
+            "contribution": encode_array(add.contribution, self.inline),
+            "views": {self.ids[t]: encode_array(v, self.inline) for t, v in add.views.items() if t in self.ids},
         }
 
     def leaf_paths(self, p: PathList) -> dict[str, Any]:

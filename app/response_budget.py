@@ -61,6 +61,8 @@ def estimate(nodes: list[Tensor], record: BackwardRecord, paths: Mapping, detail
     total += sum(OBJECT_BYTES["event"] + BYTES_PER_NUMBER * (
         2 * numbers(ev.contribution, inline) + numbers(ev.contribution_raw, inline)
         + numbers(ev.grad_before, inline) + numbers(ev.grad_after, inline)) for ev in events)
+    if record.mode == "alias":  # an in-place add also gives the values before it (app/shared_gradients.py)
+        total += sum(2 * BYTES_PER_NUMBER * numbers(ev.grad_after, inline) for ev in events if ev.accumulated)
     total += sum(path_bytes(p.paths[:max_paths]) for p in paths.values())
     return total
 

@@ -116,6 +116,9 @@ class Node(BaseModel):
         "For a scalar leaf whose number is written in the program: [line, col, end_col] of that number, "
         "so a slider can rewrite it."))
     group: str | None = Field(None, description="The innermost group (function call) the node was made in.")
+    grad_array: int | None = Field(None, description=(
+        "Only in mode alias: nodes with the same number have their gradients in one piece of memory (one "
+        "array, or a reshaped or transposed view of it), so an in-place add to one changes them all."))
 
 
 class Edge(BaseModel):
@@ -127,6 +130,17 @@ class Edge(BaseModel):
     contribution_raw: Value | None
 
 
+class InPlaceAdd(BaseModel):
+    """Under the alias bug, an in-place add as memory saw it (the event's own arrays are copies made after it)."""
+
+    before: Value = Field(description="The target's gradient before the add.")
+    contribution: Value = Field(description="What was added, as it was when added.")
+    views: dict[str, Value] = Field(description=(
+        "The add changed every gradient of the target's grad_array already made; those laid out "
+        "otherwise (a reshaped or transposed view), by node id, with their new gradient in their own shape. "
+        "Every other one now holds the event's grad_after."))
+
+
 class Event(BaseModel):
     edge: str
     to: str
@@ -135,6 +149,8 @@ class Event(BaseModel):
     grad_before: Value | None
     grad_after: Value
     accumulated: bool
+    alias: InPlaceAdd | None = Field(None, description=(
+        "Only in mode alias, on an event that added to a gradient in place: the values as memory held them."))
 
 
 class BackwardStep(BaseModel):

@@ -1,65 +1,54 @@
 // The alias bug, read back from the record (pure functions, no DOM). Under it a gradient is stored
-// by reference and added to in place, so nodes whose gradients are one array all change when one
-// of them receives a contribution; and the record, copied after each in-place add, shows the
-// array's new value as "before", "contribution" and "after" alike.
+// by reference and added to in place, so every gradient sharing its memory changes when it receives
+// a contribution: the same array (an add hands its incoming gradient to both inputs) or a view of it
+// (reshape and transpose hand back a reshaped or transposed view). The record copies arrays after
+// each add, so its own "before" already holds the sum.
 //
-// Which gradients are one array follows from how the engine makes them: the root's is the seed;
-// a node's first contribution becomes its gradient as it is; and add (either input) and sub (its
-// first) send their incoming gradient itself when no axis had to be summed back. Every other rule
-// makes a new array.
-
-import { shapeOf } from "./format.js";
-
-const PASSED_ON = { add: [0, 1], sub: [0] }; // op -> the inputs it hands the gradient itself to
+// The server finds the sharing in memory itself (app/shared_gradients.py): nodes whose gradients
+// are one piece of memory carry the same `grad_array`, and each in-place add carries `event.alias`:
+// {before, contribution, views: {id: value}}, `views` holding the new value of each sharer laid out
+// otherwise (a transposed view reads transposed).
 
 /**
- * For each accumulated event of an alias-mode record: {shared, before, contribution, after}:
- * the other nodes whose gradient is the same array (they change too), and the values before the
- * in-place add (the record's own show them after it). Also per step, the nodes an in-place add
- * changed and their new value. Computed once per model.
+ * For each in-place add of an alias-mode record: {shared, before, contribution, after, views}: the
+ * other nodes whose gradient is that memory and already exists (they change too, in the order they
+ * got it), the values before the add, and the views' new values (`valueAfter`). Computed once per model.
  */
 export function aliasing(model) {
   if (model.aliasing !== undefined) return model.aliasing;
-  const result = { events: new Map(), changes: [] };
+  const result = { events: new Map() };
   model.aliasing = result;
   if (model.graph.mode !== "alias") return result;
-  const arrayOf = new Map([[model.root, 0]]);
-  const holders = new Map([[0, new Set([model.root])]]);
-  const shown = new Map(); // node -> the value its gradient has now
-  let arrays = 1;
+  const arrayOf = (id) => model.nodes.get(id)?.grad_array;
+  const holders = new Map(); // array -> the nodes whose gradient in it exists so far
+  const made = (id) => {
+    const array = arrayOf(id);
+    if (array === undefined || array === null) return;
+    if (!holders.has(array)) holders.set(array, new Set());
+    holders.get(array).add(id);
+  };
+  made(model.root);
   for (const step of model.graph.backward_steps) {
-    const firing = model.nodes.get(step.node);
-    if (!shown.has(step.node)) shown.set(step.node, step.grad);
-    const changes = [];
     for (const event of step.events) {
-      const edge = model.edges.get(event.edge);
-      const passed = (PASSED_ON[firing.op] ?? []).includes(edge?.arg)
-        && sameShape(shapeOf(event.contribution), firing.shape) && arrayOf.has(step.node);
-      const sent = passed ? arrayOf.get(step.node) : arrays++;
-      if (!event.accumulated) {
-        arrayOf.set(event.to, sent);
-        if (!holders.has(sent)) holders.set(sent, new Set());
-        holders.get(sent).add(event.to);
-        shown.set(event.to, event.grad_after);
+      const alias = event.alias;
+      if (!alias) {
+        made(event.to);
         continue;
       }
-      const array = arrayOf.get(event.to);
-      const before = shown.get(event.to) ?? event.grad_before;
-      const sharers = [...(holders.get(array) ?? [])].filter((id) => id !== event.to);
+      const shared = [...(holders.get(arrayOf(event.to)) ?? [])].filter((id) => id !== event.to);
       result.events.set(event, {
-        shared: sharers,
-        before,
-        contribution: sent === array ? before : event.contribution,
+        shared,
+        before: alias.before,
+        contribution: alias.contribution,
         after: event.grad_after,
+        views: alias.views,
       });
-      for (const id of [event.to, ...sharers]) shown.set(id, event.grad_after);
-      changes.push({ nodes: sharers, value: event.grad_after });
     }
-    result.changes.push(changes);
   }
   return result;
 }
 
-function sameShape(a, b) {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
+/** A sharer's gradient after an in-place add: the target's new value, or its own view of it. */
+export function valueAfter(alias, id) {
+  return Object.hasOwn(alias.views, id) ? alias.views[id] : alias.after;
 }

@@ -67,15 +67,26 @@ function backwardCaption(model, k) {
 
 /**
  * The alias bug at work: "b's gradient is the same array as d's and c's: adding to it in place
- * changes them all: grad = [2, 2, 2]". The sum itself is right; what is wrong is who else sees it.
+ * changes them all: grad = [2, 2, 2]"; a sharer that is a reshaped or transposed view of the array
+ * is named as one ("y's is a view of it"). The sum itself is right; what is wrong is who else sees it.
  */
-function aliasWords(model, to, { shared, before, contribution, after }) {
+function aliasWords(model, to, { shared, views, before, contribution, after }) {
   const sum = `${formatTerm(before)} + ${formatTerm(contribution)} = ${formatValue(after)}`;
   if (!shared.length) return `${to} adds it in place: grad = ${sum}`;
-  const names = shared.map((id) => `${shownName(model, id)}'s`);
-  const others = names.length === 1 ? names[0] : `${names.slice(0, -1).join(", ")} and ${names.at(-1)}`;
-  return `${to}'s gradient is the same array as ${others}: adding to it in place changes `
-    + `${shared.length === 1 ? "both" : "them all"}: grad = ${sum}`;
+  const possessive = (ids) => listWords(ids.map((id) => `${shownName(model, id)}'s`));
+  const same = shared.filter((id) => !Object.hasOwn(views, id));
+  const viewing = shared.filter((id) => Object.hasOwn(views, id));
+  const parts = same.length ? [`${to}'s gradient is the same array as ${possessive(same)}`] : [];
+  if (viewing.length) {
+    const noun = same.length ? "" : viewing.length === 1 ? " gradient" : " gradients";
+    const verb = viewing.length === 1 ? "is a view" : "are views";
+    parts.push(`${possessive(viewing)}${noun} ${verb} of ${same.length ? "it" : `${to}'s`}`);
+  }
+  return `${parts.join(", and ")}: adding to it in place changes ${shared.length === 1 ? "both" : "them all"}: grad = ${sum}`;
+}
+
+function listWords(words) {
+  return words.length === 1 ? words[0] : `${words.slice(0, -1).join(", ")} and ${words.at(-1)}`;
 }
 
 /**

@@ -7,7 +7,7 @@
 // not the correct one: before, it shows what it has received, as in the correct run.
 // Forward: after view step k, the nodes of forward_order up to the end of that step have values.
 
-import { aliasing } from "./aliasing.js";
+import { aliasing, valueAfter } from "./aliasing.js";
 import { indexView, underlyingCount } from "./view-model.js";
 
 /** Indexes over the response that stepping needs, computed once per graph (and view). */
@@ -86,7 +86,8 @@ export function nodeGrads(model, u) {
     for (const event of steps[i].events) {
       received.set(event.to, (received.get(event.to) ?? 0) + 1);
       latest.set(event.to, event.grad_after);
-      for (const id of shared.get(event)?.shared ?? []) latest.set(id, event.grad_after);
+      const alias = shared.get(event);
+      for (const id of alias?.shared ?? []) latest.set(id, valueAfter(alias, id));
     }
   }
   const seed = n && steps[0].node === model.root ? steps[0].grad : model.nodes.get(model.root)?.grad;

@@ -5,6 +5,7 @@ import io
 import json
 import math
 
+import numpy as np
 import pytest
 
 from app.examples import EXAMPLES, EXAMPLES_BY_ID
@@ -172,6 +173,58 @@ def test_alias_mode_shares_one_array(client):
     assert [nodes[k]["grad"] for k in "abcd"] == [[1, 1, 1], [2, 2, 2], [1, 1, 1], [1, 1, 1]]
     nodes = by_label(post_graph(client, source, mode="alias"))
     assert all(nodes[k]["grad"] == [2, 2, 2] for k in "abcd")
+
+
+# y is a reshaped view of x's gradient array seen through a transpose: the in-place add of reshape's
+# contribution into x's gradient (the array the add gave s, z and x) changes y's through the view
+VIEWED = ("x = [[1, 2, 3], [4, 5, 6]]\nw = [[1, 0, 2], [0, 3, 1]]\ny = x.reshape(3, 2)\nz = y.T\ns = z + x\n"
+          "L = sum(s * w)")
+
+
+def in_place_adds(graph):
+    return [e for step in graph["backward_steps"] for e in step["events"] if "alias" in e]
+
+
+def test_alias_mode_names_gradients_shared_through_a_view(client):
+    graph = post_graph(client, VIEWED, mode="alias")
+    nodes = by_label(graph)
+    ids = {n["id"]: n["label"] or n["op"] for n in graph["nodes"]}
+    [add] = in_place_adds(graph)
+    alias = add["alias"]
+    assert ids[add["to"]] == "x"
+    one_array = {ids[n["id"]] for n in graph["nodes"] if n.get("grad_array") == nodes["x"]["grad_array"] is not None}
+    assert one_array == {"s", "x", "y", "z"}
+    assert [ids[i] for i in alias["views"]] == ["y"]  # the same array for s and z, a (3,2) view for y
+    x_after, y_after = np.array(add["grad_after"]), np.array(alias["views"][nodes["y"]["id"]])
+    assert y_after.shape == (3, 2) and (y_after == x_after.T).all()
+    assert nodes["y"]["grad"] == alias["views"][nodes["y"]["id"]]  # what y shows is what memory holds
+    # the bug changed y's number through the view: the correct run's y is w transposed
+    assert nodes["y"]["id"] in graph["compare"]["differs"]
+    assert graph["compare"]["correct"][nodes["y"]["id"]] == np.array([[1, 0, 2], [0, 3, 1]]).T.tolist()
+    assert (np.array(alias["before"]) + np.array(alias["contribution"]) == x_after).all()
+
+
+def test_an_in_place_add_of_a_gradient_into_itself_shows_the_values_before_it(client):
+    """x + x.T: the transpose sends a view of the very array it adds into (numpy buffers the overlap);
+    the record's copies, made after the add, would show the sum three times."""
+    source = "x = [[1, 2], [3, 4]]\nw = [[1, 2], [0, 5]]\nt = x.T\nL = sum((x + t) * w)"
+    graph = post_graph(client, source, mode="alias")
+    ids = {n["id"]: n["label"] or n["op"] for n in graph["nodes"]}
+    [add] = in_place_adds(graph)
+    alias = add["alias"]
+    # the add handed one array to x and t; what t sent back is a transposed view of it, not a gradient
+    arrays = {ids[n["id"]]: n.get("grad_array") for n in graph["nodes"]}
+    assert ids[add["to"]] == "x" and arrays["x"] == arrays["t"] == arrays["add"] is not None
+    assert alias["views"] == {}
+    w = np.array([[1, 2], [0, 5]])
+    assert alias["before"] == w.tolist() and alias["contribution"] == w.T.tolist()
+    assert add["grad_after"] == (w + w.T).tolist()
+
+
+@pytest.mark.parametrize("mode", ["correct", "overwrite", "no_unbroadcast"])
+def test_only_the_alias_bug_has_in_place_adds(client, mode):
+    graph = post_graph(client, VIEWED, mode=mode)
+    assert in_place_adds(graph) == [] and not any("grad_array" in n for n in graph["nodes"])
 
 
 def test_no_unbroadcast_is_flagged_not_a_crash(client):

@@ -6,6 +6,10 @@ from webtools import DIAMOND
 
 SHARED = "a = [1, 2, 3]\nb = [4, 5, 6]\nc = a + b\nd = b + c"
 BROADCAST = "a = [1, 2, 3]\nB = ones(4, 3)\nL = sum(a + B)"
+# s, z and x get one gradient array from the add; y a transposed view of it; reshape's contribution is then
+# added into x's in place, and y's gradient changes through the view
+VIEWED = ("x = [[1, 2, 3], [4, 5, 6]]\nw = [[1, 0, 2], [0, 3, 1]]\ny = x.reshape(3, 2)\nz = y.T\ns = z + x\n"
+          "L = sum(s * w)")
 
 
 def done_after(graph: dict, k: int) -> set[str]:
@@ -103,6 +107,22 @@ def test_alias_narration_says_the_gradients_are_one_array(web, api):
         assert grads[nid] == "[2, 2, 2]", (names[nid], grads)
     callout = web.page.text_content(".sum-callout.show")
     assert "in place" in callout
+
+
+def test_alias_narration_names_a_gradient_shared_through_a_view(web, api):
+    graph = api.graph(VIEWED, mode="alias")
+    ids = {n["label"]: n["id"] for n in graph["nodes"] if n["label"]}
+    k, event = next((i + 1, e) for i, s in enumerate(graph["backward_steps"]) for e in s["events"] if "alias" in e)
+    y_before = next(e["grad_after"] for s in graph["backward_steps"] for e in s["events"] if e["to"] == ids["y"])
+    y_after = event["alias"]["views"][ids["y"]]
+    web.open(src=VIEWED, mode="alias", step=k - 1)
+    assert web.grads()[ids["y"]] == web.formatted(y_before)
+    web.open(src=VIEWED, mode="alias", step=k)
+    caption = web.page.text_content("[data-testid=caption]")
+    assert "x's gradient is the same array as s's and z's, and y's is a view of it: adding to it in place changes " \
+           "them all" in caption, caption
+    # y's box shows its own (3,2) view of the sum, which differs from what it received
+    assert web.grads()[ids["y"]] == web.formatted(y_after) != web.formatted(y_before)
 
 
 def test_overwrite_tells_what_was_lost(web, api):

@@ -66,6 +66,19 @@ test("alias: an in-place add changes every gradient sharing the array, and says 
   eq(aliasing(await model(DOUBLED)).events.size, 0, "no alias outside the alias bug");
 });
 
+test("alias: a gradient that is a transposed view of the array added to reads its own view of the sum", async () => {
+  const source = "x = [[1, 2, 3], [4, 5, 6]]\nw = [[1, 0, 2], [0, 3, 1]]\ny = x.reshape(3, 2)\nz = y.T\ns = z + x\nL = sum(s * w)";
+  const m = await model(source, "alias");
+  const y = byLabel(m, "y");
+  const k = m.graph.backward_steps.findIndex((s) => s.events.some((e) => e.alias)) + 1;
+  const event = m.graph.backward_steps[k - 1].events.find((e) => e.alias);
+  const alias = aliasing(m).events.get(event);
+  ok(alias.shared.includes(y), "y shares the memory");
+  eq(nodeGrads(m, k).get(y).grad, alias.views[y], "y after the add");
+  eq(nodeGrads(m, k).get(y).grad.length, 3, "in y's own shape (3,2)");
+  eq(nodeGrads(m, k).get(byLabel(m, "z")).grad, event.grad_after, "z, the same array, reads the sum as it is");
+});
+
 test("view steps: a step count per direction, and the step covering an underlying one", async () => {
   const m = await model(DIAMOND);
   eq(stepCount(m, "backward"), m.backwardCount);
