@@ -13,7 +13,7 @@ import numpy as np
 
 from engine.broadcast import Shape, sums_to, unbroadcast
 from engine.errors import GradientShapeError, VJPRuleError
-from engine.ops import Value, broadcast_shape, fmt_shape
+from engine.ops import Computed, Contributions, broadcast_shape, fmt_shape
 from engine.record import BackwardRecord, Event, Step
 from engine.tensor import Tensor, as_array, copy_array
 
@@ -57,13 +57,13 @@ def fan_out(order: list[Tensor]) -> dict[Tensor, int]:
     return uses
 
 
-def seed_gradient(root: Tensor, grad: Any, mode: str) -> Value:
+def seed_gradient(root: Tensor, grad: Any, mode: str) -> Computed:
     """The gradient backward starts from; only the alias bug keeps the caller's array itself."""
     if grad is None:
         if root.shape != ():
             raise GradientShapeError(
                 f"backward from a value of shape {root.shape} needs an explicit grad, e.g. ones of that shape")
-        return np.ones(()) if mode == "alias" else np.float64(1.0)  # the alias bug needs arrays to alias
+        return np.ones(()) if mode == "alias" else 1.0  # the alias bug needs arrays to alias
     keep_callers = mode == "alias" and isinstance(grad, np.ndarray) and grad.dtype == np.float64
     seed = grad if keep_callers else np.array(grad, dtype=np.float64)
     if seed.shape != root.shape:
@@ -97,11 +97,12 @@ def backward(root: Tensor, grad: Any = None, mode: str = "correct", record: bool
         order = reverse_topological_order(root)
     else:
         check_order(root, order)
-    grads: dict[Tensor, Value] = {root: seed_gradient(root, grad, mode)}
+    grads: dict[Tensor, Computed] = {root: seed_gradient(root, grad, mode)}
     steps: list[Step] = []
     mismatched: list[Tensor] = []
     skip_unbroadcast = mode == "no_unbroadcast"
-    # The scalar fast path: a 0-d gradient travels as a NumPy float, like a 0-d value (see
+    adding = mode == "correct"
+    # The scalar fast path: a 0-d gradient travels as a Python float, like a 0-d value (see
     # Tensor.data), except under the alias bug, which needs arrays to alias.
     numbers = mode != "alias"
     # What the record keeps of an array: outside the alias bug the array itself, since the engine
@@ -111,32 +112,41 @@ def backward(root: Tensor, grad: Any = None, mode: str = "correct", record: bool
         g = grads.get(node)
         if g is None or node.op is None:
             continue
-        if skip_unbroadcast and g.shape != node.shape:
+        if skip_unbroadcast and np.shape(g) != node.shape:
             continue  # a mis-shaped gradient is flagged where it arrived and goes no further: no VJP fits it
         inputs = node.inputs
-        contributions = node.op.vjp(g, node._value, *[t._value for t in inputs], **node.params)
+        contributions = call_vjp(node, g)
         if type(contributions) is not tuple or len(contributions) != len(inputs):
             raise VJPRuleError(f"the VJP of {node.op.name} returned {count_words(contributions)} "
                                f"for {len(inputs)} input{'s' if len(inputs) != 1 else ''}")
         step = Step(node, kept(g)) if record else None
-        for arg, (target, raw) in enumerate(zip(inputs, contributions, strict=True)):
+        for arg, target in enumerate(inputs):
+            raw = contributions[arg]
             if raw is None or not target.requires_grad:
                 continue  # a constant's contribution is never used, so never checked
-            c: Value
-            if numbers and type(raw) is np.float64 and type(target._value) is np.float64:
+            c: Computed
+            if numbers and type(target._value) is float and isinstance(raw, float):
                 c, mismatch = raw, False  # a number for a number: nothing to check, nothing to sum back
             else:
                 shape = target.shape
                 if type(raw) is not np.ndarray:
                     raw = as_array(raw)
-                if raw.shape != shape:
+                if raw.shape == shape:
+                    c, mismatch = raw, False
+                else:
                     check_contribution_shape(node, arg, raw.shape)
-                c = raw if skip_unbroadcast else unbroadcast(raw, shape)
-                mismatch = c.shape != shape
-                if mismatch:
-                    mismatched.append(target)
+                    c = raw if skip_unbroadcast else unbroadcast(raw, shape)
+                    mismatch = c.shape != shape
+                    if mismatch:
+                        mismatched.append(target)
             before = grads.get(target)
-            grads[target] = after = c if before is None else accumulate(before, c, mode)
+            if before is None:
+                after = c
+            elif adding:
+                after = before + c  # accumulate(before, c, "correct"), spelled out: the common case
+            else:
+                after = accumulate(before, c, mode)
+            grads[target] = after
             if step is not None:
                 step.events.append(Event(
                     node, target, arg, kept(c), None if raw is c else kept(raw),
@@ -148,6 +158,36 @@ def backward(root: Tensor, grad: Any = None, mode: str = "correct", record: bool
         return None
     arrays = {t: as_array(g) for t, g in grads.items()}  # the record's own, as arrays: the same objects if arrays
     return BackwardRecord(mode, root, arrays[root], order, steps, fan_out(order), arrays, mismatched)
+
+
+def call_vjp(node: Tensor, g: Computed) -> Contributions:
+    """The node's VJP at gradient g, with the values of its inputs.
+
+    Spelled out for one and two inputs, the common cases: building the list of input values costs
+    more than a VJP on floats. On floats, where Python raises instead of giving inf or nan
+    (g / 0.0), the rule runs again with g as a NumPy float, which follows IEEE. Rules with
+    parameters (reductions, reshape, pow) read .ndim, .shape or .size, which a Python float lacks:
+    they see NumPy floats.
+    """
+    op, inputs, out = node.op, node.inputs, node._value
+    assert op is not None
+    if op.params:
+        return op.vjp(numpy_float(g), numpy_float(out), *[numpy_float(t._value) for t in inputs], **node.params)
+    try:
+        if len(inputs) == 2:
+            return op.vjp(g, out, inputs[0]._value, inputs[1]._value)
+        if len(inputs) == 1:
+            return op.vjp(g, out, inputs[0]._value)
+        return op.vjp(g, out, *[t._value for t in inputs])
+    except ArithmeticError:
+        if type(g) is not float:
+            raise
+        return op.vjp(np.float64(g), out, *[t._value for t in inputs])
+
+
+def numpy_float(value: Computed) -> np.ndarray | np.float64:
+    """A Python float as a NumPy float; arrays as they are."""
+    return value if isinstance(value, np.ndarray) else np.float64(value)
 
 
 def count_words(contributions: Any) -> str:
@@ -185,7 +225,7 @@ def check_contribution_shape(node: Tensor, arg: int, shape: Shape) -> None:
                        f"for input {arg} of shape {fmt_shape(target)}")
 
 
-def accumulate(before: Value | None, c: Value, mode: str) -> Value:
+def accumulate(before: Computed | None, c: Computed, mode: str) -> Computed:
     """The gradient after one more contribution arrives: the `+=` that beginners get wrong."""
     if before is None or mode == "overwrite":
         return c
@@ -193,7 +233,7 @@ def accumulate(before: Value | None, c: Value, mode: str) -> Value:
         before += c  # in place on whatever array `before` happens to be: the bug
         return before
     try:
-        total: Value = before + c
+        total: Computed = before + c
     except ValueError:
         # only under no_unbroadcast, where the shapes already disagree and the node is flagged: add
         # when NumPy can, so the wrong numbers stay visible, else keep the latest contribution
@@ -201,20 +241,21 @@ def accumulate(before: Value | None, c: Value, mode: str) -> Value:
     return total
 
 
-def store_gradients(grads: dict[Tensor, Value], mode: str, recorded: bool = False) -> None:
+def store_gradients(grads: dict[Tensor, Computed], mode: str, recorded: bool = False) -> None:
     """Write `.grad`, giving each tensor an array of its own (except under the alias bug): a copy
     when the array is shared, a view of another, or kept by a record (which must not change when
-    a caller changes a `.grad` in place). NumPy floats cannot change, so they are never copied."""
+    a caller changes a `.grad` in place). A 0-d gradient is a Python float (see Tensor.grad): it
+    cannot change in place."""
     seen: set[int] = set()
     for t, g in grads.items():
-        if t.op is None and t.grad is not None:  # a leaf adds this call's gradient to the last ones
+        if t.op is None and t._grad is not None:  # a leaf adds this call's gradient to the last ones
             if mode == "alias":
-                t.grad += g
+                t._grad += g
             else:
-                t.grad = t.grad + g  # a new array
+                t._grad = t._grad + g  # a new array
             continue
         if type(g) is np.ndarray and mode != "alias":
             if recorded or id(g) in seen or g.base is not None:
                 g = g.copy()
             seen.add(id(g))
-        t.grad = g
+        t._grad = g

@@ -13,9 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from engine.backward import reverse_topological_order
+from engine.backward import call_vjp, reverse_topological_order
 from engine.broadcast import unbroadcast
-from engine.ops import Value
+from engine.ops import Computed
 from engine.tensor import Tensor, as_array
 
 
@@ -176,12 +176,10 @@ def top_paths(root: Tensor, seed: Any = None, k: int = 64) -> dict[Tensor, PathL
         if node.op is None or not targets:
             continue
         scalar = node.shape == () and all(t.shape == () for _, t in targets)
-        inputs = [t._value for t in node.inputs]  # NumPy floats for 0-d values: see Tensor.data
         if scalar:
-            contributions = node.op.vjp(one, node._value, *inputs, **node.params)
-            local = [0.0 if c is None else float(c) for c in contributions]
+            local = [0.0 if c is None else float(c) for c in call_vjp(node, one)]
         else:
-            per_path = [node.op.vjp(v, node._value, *inputs, **node.params) for v in beam.values]
+            per_path = [call_vjp(node, v) for v in beam.values]
         rows = np.arange(len(beam.magnitudes))
         lengths = beam.lengths + 1
         for arg, target in targets:
@@ -223,7 +221,7 @@ def _largest(candidates: list[_Beam], k: int) -> _Beam:
                  merged.lengths[keep])
 
 
-def _edge_value(contribution: Value | None, target: Tensor) -> np.ndarray:
+def _edge_value(contribution: Computed | None, target: Tensor) -> np.ndarray:
     """One argument's VJP contribution summed back to the input's shape (zero when the op sends none)."""
     if contribution is None:
         return np.zeros(target.shape)
