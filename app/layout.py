@@ -25,6 +25,8 @@ BOX_SIZES = {"scalar": (1.6, 0.85), "small": (2.0, 1.2), "tensor": (2.2, 1.5), "
 # Room at the top of an open group's frame for its name, which the page writes there.
 CLUSTER_LABEL = "_" * 14
 CLUSTER_MARGIN_PT = 10
+DIRECTIONS = {"LR": "LR", "TB": "TB"}
+"""Graphviz rankdirs a layout may ask for; the request's text is looked up here, never pasted into DOT."""
 
 # A structure: per box (size class, index of its cluster or -1), per cluster the index of its
 # parent cluster or -1, and edges as (source box index, target box index).
@@ -71,8 +73,9 @@ def structure_key(graph: dict[str, Any], view: dict[str, Any]) -> Structure:
     )
 
 
-def layout_view(graph: dict[str, Any], view: dict[str, Any]) -> dict[str, Any]:
-    """The `layout` of a view: boxes by box id, routes by view edge id, frames by open group id."""
+def layout_view(graph: dict[str, Any], view: dict[str, Any], direction: str = "LR") -> dict[str, Any]:
+    """The `layout` of a view: boxes by box id, routes by view edge id, frames by open group id; `direction`
+    is Graphviz's rankdir, LR (inputs left, the root right) or TB (inputs above, the root below)."""
     key = structure_key(graph, view)
     if len(key[0]) > MAX_LAYOUT_BOXES:
         raise LayoutUnavailable(f"the view has {len(key[0])} boxes; Graphviz lays out up to {MAX_LAYOUT_BOXES}")
@@ -80,7 +83,7 @@ def layout_view(graph: dict[str, Any], view: dict[str, Any]) -> dict[str, Any]:
     if bends > MAX_LAYOUT_BENDS:
         raise LayoutUnavailable(f"the view has long edges (Graphviz would add {bends} bends, "
                                 f"more than {MAX_LAYOUT_BENDS})")
-    boxes, routes, frames, width, height = layout_structure(key)
+    boxes, routes, frames, width, height = layout_structure(key, direction)
     return {
         "width": width,
         "height": height,
@@ -90,8 +93,8 @@ def layout_view(graph: dict[str, Any], view: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def lay_out_view(graph: dict[str, Any],
-                 open: set[str] | None) -> tuple[dict[str, Any], dict[str, Any] | None, str | None]:
+def lay_out_view(graph: dict[str, Any], open: set[str] | None,
+                 direction: str = "LR") -> tuple[dict[str, Any], dict[str, Any] | None, str | None]:
     """The view asked for and its layout; when Graphviz cannot lay it out, a more collapsed view.
 
     Returns (view, layout, layout_reason): layout is None only when even the view with every group
@@ -101,7 +104,7 @@ def lay_out_view(graph: dict[str, Any],
     first_error: LayoutUnavailable | None = None
     for view, closed in collapsed_views(builder, builder.view(open)):
         try:
-            layout = layout_view(graph, view)
+            layout = layout_view(graph, view, direction)
         except LayoutUnavailable as e:
             first_error = first_error or e
             continue
@@ -139,7 +142,7 @@ def collapsed_views(builder: ViewBuilder, view: dict[str, Any]) -> Iterator[tupl
     yield builder.view(set()), "every group is shown closed"
 
 
-def structure_dot(key: Structure) -> str:
+def structure_dot(key: Structure, direction: str = "LR") -> str:
     """DOT for a structure: generated ids and sizes only; no user text ever reaches Graphviz here."""
     boxes, cluster_parents, edges = key
     boxes_in: dict[int, list[int]] = {c: [] for c in range(-1, len(cluster_parents))}
@@ -165,7 +168,7 @@ def structure_dot(key: Structure) -> str:
         "digraph {",
         # newrank ranks the whole graph at once instead of cluster by cluster: 10-50x faster on views
         # with frames (a 1,000-box MLP with 70 open calls: 3-8 s -> 0.2-0.3 s), the same without.
-        "  rankdir=LR; newrank=true; nodesep=0.3; ranksep=0.55; fontsize=11;",
+        f"  rankdir={DIRECTIONS[direction]}; newrank=true; nodesep=0.3; ranksep=0.55; fontsize=11;",
         '  node [shape=box, fixedsize=true, label=""];',
         *body(-1, "  "),
         # Graphviz numbers edges its own way: name them
@@ -217,9 +220,10 @@ def run_dot(source: str, fmt: str, timeout_s: float = LAYOUT_TIMEOUT_S) -> bytes
 
 
 @lru_cache(maxsize=512)
-def layout_structure(key: Structure) -> tuple[list[dict], list[dict], list[dict], float, float]:
-    """The layout of a structure; raises LayoutUnavailable, which lru_cache does not remember."""
-    out = run_dot(structure_dot(key), "json0")
+def layout_structure(key: Structure, direction: str = "LR") -> tuple[list[dict], list[dict], list[dict], float, float]:
+    """The layout of a structure in a direction (both are the cache's key); raises LayoutUnavailable, which
+    lru_cache does not remember."""
+    out = run_dot(structure_dot(key, direction), "json0")
     return parse_dot_json(json.loads(out), len(key[0]), len(key[1]), len(key[2]))
 
 

@@ -33,6 +33,10 @@ OpenGroups = Annotated[list[GroupId] | None, Field(max_length=MAX_OPEN_GROUPS, d
     "Groups (function calls) to show open; the others are one box each. None: the opening view, which "
     "opens groups outermost first while the view stays small. Unknown ids are ignored, and a group "
     "inside a closed one shows once that one is open too."))]
+Direction = Annotated[Literal["LR", "TB"], Field(description=(
+    "Which way the layout runs from the inputs to the root: LR left to right (a landscape screen), TB top to "
+    "bottom (a portrait one, such as a phone held upright: the page asks for it when its graph pane is "
+    "taller than wide)."))]
 
 
 class ProgramRequest(BaseModel):
@@ -56,6 +60,7 @@ class GraphRequest(ProgramRequest):
 
     layout: bool = True
     open: OpenGroups = None
+    direction: Direction = "LR"
 
 
 class ViewRequest(ProgramRequest):
@@ -63,6 +68,7 @@ class ViewRequest(ProgramRequest):
     so the evaluated graph is taken from the cache instead of running the program again."""
 
     open: OpenGroups = None
+    direction: Direction = "LR"
 
 
 class RenderRequest(GraphRequest):

@@ -56,7 +56,7 @@ def view_fields(graph: dict[str, Any], request: GraphRequest) -> dict[str, Any]:
     """The last fields of a graph response: the view asked for and, when asked, its layout."""
     if not request.layout:
         return {"layout": None, "layout_reason": None, "view": build_view(graph, open_set(request))}
-    view, layout, reason = lay_out_view(graph, open_set(request))
+    view, layout, reason = lay_out_view(graph, open_set(request), request.direction)
     return {"layout": layout, "layout_reason": reason, "view": view}
 
 
@@ -82,7 +82,7 @@ def graph_json(sandbox: Sandbox, request: GraphRequest) -> bytes:
 def compute_view(sandbox: Sandbox, request: ViewRequest) -> dict[str, Any]:
     """Another view of a program's graph, with its layout."""
     graph = evaluated_graph(sandbox, request)
-    view, layout, reason = lay_out_view(graph, open_set(request))
+    view, layout, reason = lay_out_view(graph, open_set(request), request.direction)
     return {"view": view, "layout": layout, "layout_reason": reason}
 
 

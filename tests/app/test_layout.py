@@ -105,3 +105,25 @@ def test_long_edges_are_refused_before_graphviz_runs(monkeypatch):
     monkeypatch.setattr(layout_module, "run_dot", run_dot)
     view, laid_out, reason = lay_out_view(graph, None)
     assert laid_out is None and "long edges" in reason and calls == []
+
+
+@pytest.mark.parametrize("direction,axis", [("LR", "x"), ("TB", "y")])
+def test_a_view_is_laid_out_in_the_direction_asked_for(client, direction, axis):
+    """Ranks run along x (LR, the default) or along y (TB, for a portrait pane): the root after every input."""
+    source = "a = 2\nb = 3\nc = 4\nL = (a*b + c) * (a - c)"
+    answer = client.post("/api/view", json={"source": source, "direction": direction})
+    assert answer.status_code == 200, answer.text
+    graph = client.post("/api/graph", json={"source": source, "layout": False}).json()
+    labels = {n["id"]: n["label"] for n in graph["nodes"]}
+    at = {labels[box]: pos[axis] for box, pos in answer.json()["layout"]["nodes"].items() if labels.get(box)}
+    assert all(at["L"] > at[leaf] for leaf in "abc"), at
+    assert layout_module.layout_structure.cache_info().currsize == 1
+
+
+def test_the_two_directions_are_cached_apart_and_a_third_is_refused(client):
+    source = "a = 2\nb = 3\nL = a * b"
+    lr, tb = (client.post("/api/view", json={"source": source, "direction": d}).json()["layout"] for d in ("LR", "TB"))
+    assert lr != tb and layout_module.layout_structure.cache_info().currsize == 2
+    bad = client.post("/api/view", json={"source": source, "direction": "RL"})
+    assert bad.status_code == 422 and bad.json()["error"]["kind"] == "request"
+    assert "direction" in client.get("/openapi.json").json()["components"]["schemas"]["GraphRequest"]["properties"]
