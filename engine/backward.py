@@ -125,10 +125,11 @@ def backward(root: Tensor, grad: Any = None, mode: str = "correct", record: bool
             if raw is None or not target.requires_grad:
                 continue  # a constant's contribution is never used, so never checked
             c: Computed
-            if numbers and type(target._value) is float and isinstance(raw, float):
+            value = target._value
+            if numbers and type(value) is float and isinstance(raw, float):
                 c, mismatch = raw, False  # a number for a number: nothing to check, nothing to sum back
             else:
-                shape = target.shape
+                shape = value.shape if type(value) is np.ndarray else ()  # target.shape, without the call
                 if type(raw) is not np.ndarray:
                     raw = as_array(raw)
                 if raw.shape == shape:
