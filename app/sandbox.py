@@ -44,6 +44,12 @@ OVERRUNS_REMEMBERED = 1_024
 # One core per worker: with BLAS's own threads one worker's matmul takes every core (and OpenBLAS's threads
 # spin while they wait), crowding out the cheap lane's worker and the server.
 BLAS_THREADS = ["OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"]
+# Workers run at a lower scheduling priority than the server: evaluations are batch work, while the
+# server's event loop answers every request (and /healthz) and must get a core the moment it wakes.
+# Under bench/fairness.py the loop's stalls were mostly time spent runnable, waiting for a core (its
+# run-queue time in /proc), with both cores running evaluations; at niceness 10 the kernel's scheduler
+# gives the core to the server as soon as it wakes, and the workers the time it leaves.
+WORKER_NICENESS = 10
 
 
 class SandboxTimeout(ExpressionError):
@@ -85,6 +91,7 @@ def serve(conn: Connection, memory_bytes: int) -> None:
     worker knows the limit.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group; the parent decides
+    os.nice(WORKER_NICENESS)
     # Python's parser warns about some typos (`1if`) on stderr; the user gets our error instead, and
     # a worker runs one call at a time, so filtering here is safe
     warnings.simplefilter("ignore", SyntaxWarning)

@@ -5,6 +5,7 @@ Behaviour only: how fast anything is answered is measured by bench/fairness.py. 
 to be in flight at once, it waits for the gate to say so.
 """
 
+import gc
 import os
 import subprocess
 import threading
@@ -19,7 +20,7 @@ from app import layout, response_cache
 from app.admission import Busy, Gate, Lane, cheap_shape, client_address, graphviz_runs
 from app.examples import EXAMPLES
 from app.response_cache import ResponseCache, depends_on_load
-from app.sandbox import SandboxTimeout
+from app.sandbox import WORKER_NICENESS, SandboxTimeout
 from app.settings import Settings
 from bench.fairness import LOOP, MATMULS, SLY, STUDENT
 from tests.micrograd_programs import MLP_3_16_16_1
@@ -119,6 +120,18 @@ def test_a_program_that_fools_the_estimate_is_stopped_in_the_cheap_lane_and_runs
     finally:
         del sandbox.run_in
     assert lanes == ["cheap", "expensive", "expensive"]  # a program of the same shape goes there directly
+
+
+# ---- the server answers first ---------------------------------------------------------------------
+
+def test_the_sandbox_workers_run_at_a_lower_priority_than_the_server(fair_app):
+    """So the server's event loop gets a core as soon as a request arrives, whatever the workers run."""
+    assert fair_app.state.sandbox.run(os.nice, 0) == min(19, os.nice(0) + WORKER_NICENESS)
+
+
+def test_what_start_up_made_is_left_out_of_the_collectors_full_passes(fair_app):
+    """A full collection walks only what requests made, not every module's objects (~90 ms under load)."""
+    assert gc.get_freeze_count() > 10_000
 
 
 # ---- Graphviz -------------------------------------------------------------------------------------
