@@ -3,7 +3,6 @@ one frame per view step plus the opening one, what each frame says, and the boun
 
 import io
 import json
-import time
 
 import pytest
 from PIL import Image, ImageChops, ImageSequence
@@ -90,15 +89,12 @@ def test_too_many_steps_are_refused_before_drawing(client, monkeypatch):
 
     monkeypatch.setattr(animation, "run_dot", no_graphviz)
     assert client.post("/api/graph", json={"source": CHAIN_300, "layout": False}).status_code == 200  # evaluated
-    start = time.monotonic()
     response = client.post("/api/render", json={"source": CHAIN_300, "format": "gif"})
-    elapsed = time.monotonic() - start
     assert response.status_code == 422
     error = response.json()["error"]
     assert error["kind"] == "limit"
     assert "300 steps" in error["message"] and "MAX_ANIMATION_FRAMES" in error["message"]
     assert str(MAX_ANIMATION_FRAMES) in error["message"]
-    assert elapsed < 0.5
 
 
 def test_too_many_boxes_are_refused_before_drawing(monkeypatch):

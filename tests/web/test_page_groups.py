@@ -2,14 +2,11 @@
 groups open and close by click or Enter keeping the place in the pass, the player steps by view
 steps, find opens the groups holding a node, and the open set lives in the permalink."""
 
-import json
 import math
 import re
-import statistics
-import time
 
 import pytest
-from webtools import ARTIFACTS, DIAMOND
+from webtools import DIAMOND
 
 # the gallery's MLP, scaled to micrograd's demo size: 3 inputs, layers of 16, 16 and 1 (1,076 nodes)
 MLP = """from micrograd.engine import Value
@@ -87,12 +84,10 @@ def test_a_thousand_node_mlp_opens_as_a_few_boxes_that_fit_a_720p_presenter_scre
     web = web_factory(viewport={"width": 1280, "height": 720})
     graph = api.graph(MLP)
     assert len(graph["nodes"]) >= 1000 and len(graph["groups"]) >= 30
-    start = time.monotonic()
     web.open(src=MLP)
-    opened_in = time.monotonic() - start
     web.page.keyboard.press("p")
     web.page.wait_for_function("() => document.body.classList.contains('presenter')")
-    web.page.wait_for_timeout(300)  # the fit (and any closing of groups) runs after the layout change
+    web.after_two_frames()  # presenter mode fits (and asks for fewer groups open) in the second frame
     web.wait_ready()
     boxes = web.box_ids()
     assert 3 <= len(boxes) <= 60
@@ -106,7 +101,6 @@ def test_a_thousand_node_mlp_opens_as_a_few_boxes_that_fit_a_720p_presenter_scre
     assert min(sizes) >= PRESENTER_720P_PX - 0.5, sorted(sizes)[:3]
     # the collapsed boxes say what they are: "forward #1", "layer #2"
     assert "forward #1" in group_boxes(web).values()
-    assert opened_in < 6, opened_in
     web.screenshot("20-mlp-presenter-1280x720.png")
 
 
@@ -287,48 +281,42 @@ def test_screenshots_of_the_mlp(web_factory, size):
     web.screenshot(f"24-mlp-open-{width}x{height}.png")
 
 
-# the step's script and the layout it forces, by the Performance API, for 60 steps
-STEP_DURATIONS = """async () => {
+# Each box of the drawing marked, then `steps` steps taken with the step button: what was drawn then,
+# and whether every box drawn now is one of those (a step changes the drawing, it does not redraw it).
+STEPS_IN_PLACE = """(steps) => {
+  const drawn = () => [...document.querySelectorAll('[data-testid=graph] :is([data-node-id], .group-box)')];
+  const before = drawn();
+  before.forEach((el) => { el.dataset.markedBeforeSteps = "yes"; });
   const next = document.querySelector('[data-testid=step-next]');
-  const out = [];
-  for (let i = 0; i < 60 && !next.disabled; i++) {
-    performance.mark('step-start');
-    next.click();
-    performance.mark('step-end');
-    out.push(performance.measure('step', 'step-start', 'step-end').duration);
-    await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
-  }
-  return out;
+  for (let i = 0; i < steps; i++) next.click();
+  const after = drawn();
+  const kept = after.filter((el) => el.dataset.markedBeforeSteps).length;
+  return { before: before.length, after: after.length, kept };
 }"""
 
 
-def test_timings_open_and_median_step(web_factory, api):
-    """Time to open the 1,000-node program, and the median time of a step on views of about 300
-    boxes (no groups; and the MLP with its forward call and 21 fire calls open), written to the
-    artifacts."""
+def test_steps_on_big_views_change_the_drawing_in_place_without_asking_the_server(web_factory, api):
+    """On views of about 300 boxes (no groups; the MLP with its forward call and 21 fire calls open), a
+    step keeps every box and asks the server nothing. How long it takes is for a bench to measure, not a test."""
     web = web_factory(viewport={"width": 1280, "height": 720})
-    web.page.goto(web.url())
-    web.wait_ready()
-    start = time.monotonic()
-    web.page.goto(web.url(src=MLP))
-    web.wait_ready()
-    opened = time.monotonic() - start
-    web.open(src=CHAIN_300)
-    assert len(web.box_ids()) == 301
-    flat = statistics.median(web.page.evaluate(STEP_DURATIONS))
+    asked = []
+    web.page.on("request", lambda r: asked.append(r.url) if "/api/" in r.url else None)
     groups = api.graph(MLP)["groups"]
     fires = [g["id"] for g in groups if g["label"] == "fire"]
     open_groups = [g["id"] for g in groups if g["label"] == "forward"] + fires[:21]
-    web.open(src=MLP, open=",".join(open_groups))
-    boxes = len(web.box_ids())
-    assert 250 <= boxes <= 350 and len(clusters(web)) == len(open_groups)
-    grouped = statistics.median(web.page.evaluate(STEP_DURATIONS))
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    (ARTIFACTS / "page-timings.json").write_text(json.dumps({
-        "open_mlp_s": round(opened, 3), "median_step_ms_301_boxes": round(flat, 2),
-        f"median_step_ms_mlp_{boxes}_boxes": round(grouped, 2)}))
-    assert opened < 6, opened
-    assert flat < 50 and grouped < 50, (flat, grouped)
+    for source, open_ in [(CHAIN_300, None), (MLP, ",".join(open_groups))]:
+        web.open(src=source, **({"open": open_} if open_ else {}))
+        boxes = len(web.box_ids())
+        if open_ is None:
+            assert boxes == 301
+        else:
+            assert 250 <= boxes <= 350 and len(clusters(web)) == len(open_groups)
+        requests = len(asked)
+        drawn = web.page.evaluate(STEPS_IN_PLACE, 60)
+        assert web.step_label().startswith("step 60 / ")
+        assert drawn == {"before": drawn["before"], "after": drawn["before"], "kept": drawn["before"]}, drawn
+        assert drawn["before"] >= boxes
+        assert asked[requests:] == [], "a step asked the server"
 
 
 def test_a_view_closed_down_by_the_server_says_why(web):

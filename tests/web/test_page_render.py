@@ -94,13 +94,13 @@ def test_script_in_the_source_executes_nothing(web):
     web.page.fill("[data-testid=source]", f"a = 1\nL = a\n{payload}")
     web.page.click("[data-testid=run]")
     web.page.wait_for_selector("[data-testid=error]:not([hidden])")
-    web.page.wait_for_timeout(300)
+    web.after_two_frames()  # the editor's overlay is drawn too
     # the error and the editor's overlay quote the text; none of it became markup
     assert web.page.eval_on_selector_all("img:not([src^='/static']), svg [onload], [onerror]", "els => els.length") == 0
     # also through a link: the source arrives from the URL
     web.page.goto(web.url(src=payload))
     web.page.wait_for_selector("[data-testid=error]:not([hidden])")
-    web.page.wait_for_timeout(300)
+    web.after_two_frames()
     assert web.page.input_value("[data-testid=source]") == payload
     assert web.page.eval_on_selector_all("img, [onerror], [onload]", "els => els.length") == 0
     assert web.dialogs == []

@@ -135,6 +135,7 @@ def test_step_back_undoes_each_step(web, api):
 def test_keyboard_shortcuts(web, api):
     graph = api.graph(DIAMOND)
     n = len(graph["backward_steps"])
+    web.page.clock.install()  # the page's timers run on a clock this test can move on (see the pause below)
     web.open(src=DIAMOND)
     keys = web.page.keyboard
     keys.press("ArrowRight")
@@ -153,7 +154,7 @@ def test_keyboard_shortcuts(web, api):
     keys.press(" ")
     assert web.page.get_attribute("[data-testid=play]", "aria-pressed") == "false"
     paused_at = web.step_label()
-    web.page.wait_for_timeout(1600)
+    web.page.clock.run_for(3 * 1400)  # every timer due in three steps' time fires now: none may step
     assert web.step_label() == paused_at
     # F fits the view again after a drag
     transform = web.page.get_attribute(".viewport", "transform")

@@ -138,6 +138,10 @@ class Web:
     def wait_ready(self, timeout: float = 15_000) -> None:
         self.page.wait_for_selector("body[data-ready=true]", state="attached", timeout=timeout)
 
+    def after_two_frames(self) -> None:
+        """Return once the page has drawn two more frames: what it runs in its next two frames has run."""
+        self.page.evaluate("() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
+
     def graphs_drawn(self) -> int:
         return int(self.page.evaluate("() => Number(document.body.dataset.graphs || 0)"))
 
