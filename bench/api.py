@@ -9,15 +9,22 @@ share of evaluation, layout and JSON serialization measured in-process on the sa
 Then the side by side with micrograd's own render path (what its users run: the program with micrograd
 0.1.0, then `draw_dot` from its trace_graph notebook and Graphviz to SVG) against our /api/graph with
 the layout of what the page shows, on the same micrograd-style programs with new numbers each request,
-and the evaluation + record time of the 1,000-node MLP program (`build_graph`, in-process).
+and the evaluation + record time of the 1,000-node MLP program (`build_graph`, in-process). With it, where
+one request of each size goes: the floor (GET /healthz, and the same POST answered from the response cache:
+HTTP, middleware, validation and nothing else), the sandbox's round trip, the worker's stages (shares of a
+cProfile of `record_json`, applied to its unprofiled median) and the server's own (reading the record
+back, view and layout lookup, writing them).
 Run only that part: .venv/bin/python bench/api.py --micrograd
 """
 
 import argparse
+import cProfile
 import os
+import pstats
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -25,10 +32,17 @@ from graphviz import Digraph
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from app import graph as graph_module  # noqa: E402
+from app.admission import cheap_shape  # noqa: E402
+from app.encode import from_json  # noqa: E402
 from app.examples import EXAMPLES  # noqa: E402
-from app.graph import GraphOptions, build_graph  # noqa: E402
+from app.graph import GraphOptions, build_graph, record_json  # noqa: E402
+from app.language import parse_program  # noqa: E402
+from app.language.syntax import parse  # noqa: E402
 from app.layout import LayoutUnavailable, layout_graph, layout_structure  # noqa: E402
-from app.service import to_json  # noqa: E402
+from app.sandbox import Sandbox  # noqa: E402
+from app.schemas import GraphRequest  # noqa: E402
+from app.service import to_json, view_fields  # noqa: E402
 from bench.server import running_server  # noqa: E402
 from tests.micrograd_programs import MLP_3_16_16_1, mlp_program  # noqa: E402
 from tests.oracles import execute_with_micrograd, micrograd_node_count  # noqa: E402
@@ -159,6 +173,91 @@ def side_by_side(client: httpx.Client, repeat: int) -> None:
     print(f"load average at the end: {os.getloadavg()[0]:.1f}")
 
 
+# ---- where one request goes ---------------------------------------------------------------------
+
+# (stage, function whose cumulative time it is, functions inside it counted in their own stage)
+WORKER_STAGES: list[tuple[str, Callable, list[Callable]]] = [
+    ("syntax", parse, []),
+    ("evaluate", parse_program, [parse]),
+    ("backward", graph_module.run_backward, []),
+    ("paths", graph_module.top_paths, []),
+    ("budget", graph_module.choose_detail, []),
+    ("diagnose", graph_module.diagnose, []),
+    ("record", graph_module.GraphWriter.write, [graph_module.diagnose]),
+    ("json", graph_module.to_json, []),
+]
+
+
+def timed_median(fn: Callable[[], object], n: int) -> float:
+    samples = []
+    for _ in range(n):
+        start = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - start)
+    return median_ms(samples)
+
+
+def worker_stages(source: str, n: int) -> dict[str, float]:
+    """record_json's median ms split by the shares its stages take of a cProfile of it (the profiler slows
+    Python more than NumPy, so the split is approximate; the total is not)."""
+    total = timed_median(lambda: record_json(source), n)
+    profile = cProfile.Profile()
+    profile.runcall(lambda: [record_json(source) for _ in range(n)])
+    cumulative = {(file, line, name): stat[3] for (file, line, name), stat in pstats.Stats(profile).stats.items()}
+
+    def seconds(fn: Callable) -> float:
+        code = fn.__code__
+        return cumulative.get((code.co_filename, code.co_firstlineno, code.co_name), 0.0)
+
+    everything = seconds(record_json)
+    shares = {name: (seconds(fn) - sum(seconds(inner) for inner in inside)) / everything
+              for name, fn, inside in WORKER_STAGES}
+    return {"worker": total, **{name: share * total for name, share in shares.items()}}
+
+
+def server_stages(record: bytes, source: str, n: int) -> dict[str, float]:
+    """What the server does with the worker's JSON: read it back, build the view and look its layout up
+    (cached by structure: warm here, as when only numbers change), write the view and layout."""
+    request = GraphRequest(source=source)
+    fields = view_fields(from_json(record), request)
+    return {"read back": timed_median(lambda: from_json(record), n),
+            "view+layout": timed_median(lambda: view_fields(from_json(record), request), n)
+            - timed_median(lambda: from_json(record), n),
+            "write": timed_median(lambda: to_json(fields), n)}
+
+
+def breakdown(client: httpx.Client, sandbox: Sandbox, repeat: int) -> None:
+    """Where one request of each size goes, beside its floor."""
+    n = max(50, repeat * 5)
+    floor = timed_median(lambda: client.get("/healthz"), n)
+    print(f"\nwhere a request goes (ms, medians; load average {os.getloadavg()[0]:.1f}); floor: GET /healthz "
+          f"{floor:.2f}")
+    print(f"{'program':<20}{'nodes':>6}{'e2e':>7}{'cached':>8}{'sandbox':>9}{'worker':>8}{'read':>7}{'view':>7}"
+          f"{'write':>7}   worker stages (of its time)")
+    for name, program in SIDE_BY_SIDE[:3]:
+        print(f"{name:<20}" + request_breakdown(client, sandbox, program, max(5, n // 10) if "16" in name else n))
+    print("(cached: the same POST again, answered from the response cache: HTTP, middleware and validation, the\n"
+          " floor of a POST; sandbox: a call of record_json in a worker, the worker's time included; worker: that\n"
+          " call in-process; read, view, write: the server reads the record back, builds the view and looks its\n"
+          " layout up, writes them)")
+
+
+def request_breakdown(client: httpx.Client, sandbox: Sandbox, program: Callable[[int], str], n: int) -> str:
+    sources = [program(1000 + i) for i in range(n)]
+    source = sources[0]
+    e2e = [timed_post(client, s)[0] for s in sources]
+    cached = timed_median(lambda: client.post("/api/graph", json={"source": source}), n)
+    options = GraphOptions()
+    trip = timed_median(lambda: sandbox.run(record_json, source, None, options, cheap=cheap_shape(source)), n)
+    record = record_json(source)
+    stages = worker_stages(source, n)
+    server = server_stages(record, source, n)
+    worker = "  ".join(f"{stage} {stages[stage]:.2f}" for stage, _, _ in WORKER_STAGES)
+    return (f"{len(from_json(record)['nodes']):>6}{median_ms(e2e):>7.1f}{cached:>8.2f}{trip:>9.2f}"
+            f"{stages['worker']:>8.2f}{server['read back']:>7.2f}{server['view+layout']:>7.2f}{server['write']:>7.2f}"
+            f"   {worker}")
+
+
 def gallery(client: httpx.Client, repeat: int) -> None:
     cases = ([(e.id, e.source) for e in EXAMPLES] + [(f"generated-{n}", generated(n)) for n in (100, 1000, 5000)]
              + [("mlp-3-16-16-1", MLP_3_16_16_1)])
@@ -183,6 +282,8 @@ def main() -> None:
         if not args.micrograd:
             gallery(client, args.repeat)
         side_by_side(client, args.repeat)
+        with Sandbox(workers=2) as sandbox:
+            breakdown(client, sandbox, args.repeat)
 
 
 if __name__ == "__main__":
