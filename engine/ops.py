@@ -12,7 +12,7 @@ operators, which are NumPy's ufuncs on arrays and IEEE arithmetic on floats, wit
 On floats an op runs `on_floats`, its forward written with Python's operators and `math`, ~10x
 faster than NumPy's ufuncs on a single number. Where Python raises instead of returning inf or
 nan (1.0 / 0.0, math.exp(1000.0), math.log(0.0)) the engine computes that one value with NumPy,
-which follows IEEE (see tensor.forward_on_floats and backward.call_vjp).
+which follows IEEE (see tensor.apply and backward.call_vjp).
 """
 
 import math

@@ -190,14 +190,23 @@ class Tensor:
 
 
 def apply(name: str, *args: Any, **params: Any) -> Tensor:
-    """Run op `name` forward and record it in the graph; numbers and arrays become constants."""
+    """Run op `name` forward and record it in the graph; numbers and arrays become constants.
+
+    On Python floats (0-d values, see Tensor.data) the op runs its `on_floats` version, the scalar
+    fast path; where Python raises instead of giving IEEE's inf or nan (x / 0.0, exp(1000.0),
+    log(0.0)), NumPy computes that value, as on arrays.
+    """
     op = OPS[name]
     inputs = tuple([a if isinstance(a, Tensor) else Tensor(a) for a in args])
     if params:  # metadata (an axis, a shape) is checked by the op's own shape rule, not left to NumPy
         op.shape(*[t.shape for t in inputs], **params)
     values = [t._value for t in inputs]
+    value: Computed
     if op.on_floats is not None and all([type(v) is float for v in values]):
-        value = forward_on_floats(op, *values, **params)
+        try:
+            value = op.on_floats(*values, **params)
+        except (ArithmeticError, ValueError):
+            value = op.forward(*map(np.float64, values), **params)  # NumPy floats follow IEEE
     else:
         value = op.forward(*values, **params)
     return node(op, inputs, value, any([t.requires_grad for t in inputs]), params)
@@ -211,7 +220,15 @@ def apply(name: str, *args: Any, **params: Any) -> Tensor:
 def unary(name: str, x: Tensor) -> Tensor:
     op = OPS[name]
     v = x._value
-    return node(op, (x,), forward_on_floats(op, v) if type(v) is float else op.forward(v), x.requires_grad)
+    value: Computed
+    if type(v) is float and op.on_floats is not None:
+        try:
+            value = op.on_floats(v)
+        except (ArithmeticError, ValueError):
+            value = op.forward(np.float64(v))  # NumPy floats follow IEEE
+    else:
+        value = op.forward(v)
+    return node(op, (x,), value, x.requires_grad)
 
 
 def binary(name: str, a: Any, b: Any) -> Tensor:
@@ -221,22 +238,15 @@ def binary(name: str, a: Any, b: Any) -> Tensor:
     if not isinstance(b, Tensor):
         b = Tensor(b)
     x, y = a._value, b._value
-    value = forward_on_floats(op, x, y) if type(x) is float and type(y) is float else op.forward(x, y)
-    return node(op, (a, b), value, a.requires_grad or b.requires_grad)
-
-
-def forward_on_floats(op: Op, *xs: Any, **params: Any) -> Computed:
-    """The forward on Python floats: the scalar fast path (see Tensor.data).
-
-    Where Python raises instead of giving IEEE's inf or nan (x / 0.0, exp(1000.0), log(0.0)), or
-    the op has no float version, NumPy computes it on NumPy floats.
-    """
-    if op.on_floats is not None:
+    value: Computed
+    if type(x) is float and type(y) is float and op.on_floats is not None:
         try:
-            return op.on_floats(*xs, **params)
+            value = op.on_floats(x, y)
         except (ArithmeticError, ValueError):
-            pass
-    return op.forward(*map(np.float64, xs), **params)
+            value = op.forward(np.float64(x), np.float64(y))  # NumPy floats follow IEEE
+    else:
+        value = op.forward(x, y)
+    return node(op, (a, b), value, a.requires_grad or b.requires_grad)
 
 
 def node(op: Op, inputs: tuple[Tensor, ...], value: Any, requires_grad: bool, params: dict[str, Any] | None = None
