@@ -2,16 +2,26 @@
 
 import { embeddedFetch } from "./embedded.js"; // a notebook's offline copy answers without a server
 
-/** An API error: {kind, message, line, col, end_col} as the server sends it, plus the HTTP status. */
+/**
+ * An API error: {kind, message, line, col, end_col} as the server sends it, plus the HTTP status
+ * and, for a 503 `busy`, the seconds its Retry-After header asks to wait (else null).
+ */
 export class ApiError extends Error {
-  constructor({ kind, message, line = null, col = null, end_col = null }, status) {
+  constructor({ kind, message, line = null, col = null, end_col = null }, status, retryAfter = null) {
     super(message);
     this.kind = kind;
     this.line = line;
     this.col = col;
     this.endCol = end_col;
     this.status = status;
+    this.retryAfter = retryAfter;
   }
+}
+
+/** Retry-After in seconds (the server sends whole seconds; a date, or nothing, is null). */
+function retryAfterOf(response) {
+  const seconds = Number(response.headers.get("Retry-After") ?? NaN);
+  return Number.isFinite(seconds) && seconds > 0 ? seconds : null;
 }
 
 /** Whether this copy of the page has no server (a notebook's): nothing new can be computed. */
@@ -36,7 +46,7 @@ async function request(method, url, body, read = (response) => response.json()) 
       payload = null; // not JSON (a proxy's error page, a crash): reported by status below
     }
     if (payload && payload.error && typeof payload.error.message === "string") {
-      throw new ApiError(payload.error, response.status);
+      throw new ApiError(payload.error, response.status, retryAfterOf(response));
     }
     throw new ApiError({ kind: "server", message: `the server answered ${response.status} ${response.statusText}` }, response.status);
   }

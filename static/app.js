@@ -14,8 +14,8 @@ import { InputsPanel } from "./inputs.js";
 import { Inspector } from "./inspector.js";
 import { latestOnly } from "./latest.js";
 import {
-  connect as connectPanels, foldEditor, foldOnPhone, hideError, loadExample, showError, showExampleFor, showGallery, showLanguage,
-  showTheme,
+  connect as connectPanels, foldEditor, foldOnPhone, hideError, loadExample, showBusy, showError, showExampleFor, showGallery,
+  showLanguage, showTheme,
 } from "./panels.js";
 import { Player } from "./player.js";
 import { isPresenting, setPresenter, watchFullscreen } from "./presenter.js";
@@ -100,7 +100,7 @@ for (const [format, filename] of Object.entries(SERVER_FILES)) {
 // each job's module gets the parts and the other jobs' functions it uses
 const page = {
   $, applyView, body, byNumber, centreOn, controls, editor, finder, fit, fitsWindow, flow, help, hideError, inputs,
-  inspector, keepOnScreen, markReady, player, run, scheduleUrlWrite, screenPoint, select, showError,
+  inspector, keepOnScreen, markReady, player, run, scheduleUrlWrite, screenPoint, select, showBusy, showError,
   showExampleFor, state, training, view,
 };
 connectSession(page);

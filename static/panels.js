@@ -30,6 +30,7 @@ export function showError(error) {
   const box = $("error");
   const where = error.line ? ` (line ${error.line}, column ${error.col})` : "";
   box.replaceChildren();
+  box.classList.remove("busy");
   const title = document.createElement("strong");
   title.textContent = `${error.kind ?? "error"} error${where}: `;
   box.append(title, document.createTextNode(error.message));
@@ -51,9 +52,29 @@ export function showError(error) {
   }
 }
 
+/**
+ * The server is busy: say so and when the page asks again (`seconds`), in the error box, with the
+ * last graph left on screen, dimmed like after an error as it is not the editor's program.
+ */
+export function showBusy(seconds) {
+  const box = $("error");
+  const title = document.createElement("strong");
+  title.textContent = "The server is busy. ";
+  const last = state.model ? " The graph shown is the last program that ran." : "";
+  box.replaceChildren(title, document.createTextNode(`Trying again in ${seconds}\u00a0s.${last}`));
+  box.classList.add("busy");
+  box.hidden = false;
+  foldEditor(false);
+  editor.showError(null);
+  $("graph").classList.toggle("stale", Boolean(state.model));
+  body.dataset.state = "busy";
+  body.dataset.ready = "false"; // not final: the answer is still to come
+}
+
 export function hideError() {
   $("error").hidden = true;
   $("error").replaceChildren();
+  $("error").classList.remove("busy");
   editor.clearError();
   $("graph").classList.remove("stale");
 }

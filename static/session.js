@@ -2,6 +2,7 @@
 // opened or closed), the step shown, the node selected.
 
 import { fetchGraph, fetchView, serverless } from "./api.js";
+import { mayRetry, retryLater } from "./busy.js";
 import { viewThatFits } from "./fitting.js";
 import { backwardMoves, forwardMoves } from "./flow.js";
 import { groupChain } from "./names.js";
@@ -13,14 +14,31 @@ import { stepCovering } from "./view-model.js";
 
 // the page's parts and the other jobs' functions this one uses, handed over by app.js
 let $, body, centreOn, controls, editor, finder, fit, fitsWindow, flow, hideError, inputs, inspector,
-  keepOnScreen, player, scheduleUrlWrite, screenPoint, showError, showExampleFor, state, training, view;
+  keepOnScreen, player, scheduleUrlWrite, screenPoint, showBusy, showError, showExampleFor, state, training, view;
 
 /** Receive the page's parts and functions (app.js). */
 export function connect(page) {
   ({
     $, body, centreOn, controls, editor, finder, fit, fitsWindow, flow, hideError, inputs, inspector,
-    keepOnScreen, player, scheduleUrlWrite, screenPoint, showError, showExampleFor, state, training, view
+    keepOnScreen, player, scheduleUrlWrite, screenPoint, showBusy, showError, showExampleFor, state, training, view
   } = page);
+}
+
+/**
+ * Request `request` failed with `error`. A first busy answer is said, with the last graph kept on
+ * screen, and asked once more (`again`) after the server's Retry-After, unless a newer request has
+ * started by then; anything else is shown as an error. `attempt`: 0 on the first try.
+ */
+function failed(error, request, attempt, again) {
+  if (request !== state.request) return; // a newer request has started: its answer is the one wanted
+  if (!mayRetry(error, attempt)) {
+    showError(error);
+    return;
+  }
+  showBusy(error.retryAfter);
+  retryLater(error, () => {
+    if (request === state.request) again();
+  });
 }
 
 /**
@@ -28,7 +46,7 @@ export function connect(page) {
  * step: a number (from a link), "keep" (same place, e.g. a mode switch), "edit" (stay at the end
  * if we were there, else start over), or 0.
  */
-export async function run({ step = 0, gradcheckSummary = false } = {}) {
+export async function run({ step = 0, gradcheckSummary = false, attempt = 0 } = {}) {
   const request = ++state.request;
   const source = editor.value;
   if (step === "edit") state.call = null; // the edited loop may call backward() fewer times
@@ -46,7 +64,7 @@ export async function run({ step = 0, gradcheckSummary = false } = {}) {
       graph = { ...graph, ...(await fetchView({ source, mode: state.mode, gradcheck: state.gradcheck, open: null, call: state.call })) };
     }
   } catch (error) {
-    if (request === state.request) showError(error);
+    failed(error, request, attempt, () => run({ step, gradcheckSummary, attempt: attempt + 1 }));
     return;
   }
   if (request !== state.request) return; // a newer run has started
@@ -94,7 +112,7 @@ function showInPlace(model, k) {
  * A slider moved, or another call of a training loop was asked for: the editor's program with
  * the view on screen, at the same step. Run through latestOnly: while one is asked, moves wait.
  */
-export async function showLive() {
+export async function showLive(attempt = 0) {
   if (!state.model) return run({ step: "keep" });
   const request = ++state.request;
   const source = editor.value;
@@ -104,7 +122,7 @@ export async function showLive() {
   try {
     graph = await fetchGraph({ source, mode: state.mode, gradcheck: state.gradcheck, open, call: state.call });
   } catch (error) {
-    if (request === state.request) showError(error);
+    failed(error, request, attempt, () => showLive(attempt + 1));
     return;
   }
   if (request !== state.request) return;
@@ -176,10 +194,10 @@ export function toggleGroup(id) {
  * same number of underlying steps (a collapsed group fires as one step), with `focusId` (a box
  * or cluster) kept where it was on screen.
  */
-async function showView(open, focusId = null) {
+async function showView(open, focusId = null, attempt = 0) {
   const request = ++state.request;
   body.dataset.ready = "false";
-  const answer = await askView(open, request);
+  const answer = await askView(open, request, attempt, () => showView(open, focusId, attempt + 1));
   if (!answer) return false;
   state.open = answer.view.open;
   applyView(answer, { anchor: focusId ? screenPoint(focusId) : null });
@@ -187,13 +205,16 @@ async function showView(open, focusId = null) {
   return true;
 }
 
-/** The view with the groups `open` open, or null: an error (shown), or a newer request started. */
-async function askView(open, request) {
+/**
+ * The view with the groups `open` open, or null: an error (shown; a busy answer asked `again`), or
+ * a newer request started.
+ */
+async function askView(open, request, attempt, again) {
   try {
     const answer = await fetchView({ source: state.source, mode: state.mode, gradcheck: state.gradcheck, open: [...open].sort(byNumber), call: state.call });
     return request === state.request ? answer : null;
   } catch (error) {
-    if (request === state.request) showError(error);
+    failed(error, request, attempt, again);
     return null;
   }
 }
