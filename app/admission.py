@@ -16,6 +16,13 @@ a fixed number of slots (workers, Graphviz processes) by three rules:
 
 Among the waiters of a lane, the client with the fewest requests running goes first, then the one
 that came first.
+
+The gates, the caps and what they count live in one server process's memory. That is the supported
+deployment: one server process per machine (`python -m app serve`, what `make run` starts), whose
+sandbox workers and Graphviz runs are its children, so its gates see all the work the machine does;
+more cores are used with more sandbox workers (CHAINRULE_SANDBOX_WORKERS), not more server
+processes. `serve --workers N` starts N processes, each with its own workers and caps: a client could
+then hold N times its share, and the machine would run N times the workers.
 """
 
 import math

@@ -25,7 +25,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     serve = commands.add_parser("serve", help="run the web app and API")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--workers", type=int, default=1, help="uvicorn worker processes (the app is stateless)")
+    serve.add_argument("--workers", type=int, default=1,
+                       help="uvicorn worker processes; each has its own sandbox workers and fair-share caps, so "
+                            "one (the default) per machine is the supported deployment (see app/admission.py)")
     draw = commands.add_parser("render", help="draw a program's graph to a file")
     draw.add_argument("source", help="the program, e.g. 'a = 2; b = 3; L = a*b + a' (or @file to read a file)")
     draw.add_argument("-o", "--output", required=True, type=Path, help="output file: .svg, .png, .dot or .json")
