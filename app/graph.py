@@ -4,6 +4,7 @@ This runs inside a sandbox worker; everything it returns is plain dicts and list
 the process boundary cheaply and is byte-identical for the same request.
 """
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -203,7 +204,7 @@ class GraphWriter:
         if self.received.get(t, 0) >= 2:
             flags.append("sum")
         arrays = (t.data,) if t.grad is None else (t.data, t.grad)
-        troubled = [a for a in arrays if not np.isfinite(a).all()]  # one check for the common case
+        troubled = [a for a in arrays if not all_finite(a)]  # one check for the common case
         if any(np.isnan(a).any() for a in troubled):
             flags.append("nan")
         if any(np.isinf(a).any() for a in troubled):
@@ -340,6 +341,12 @@ class GraphWriter:
         correct = {self.ids[t]: encode_array(correct_grads[t], self.detail.node_inline) for t in self.nodes}
         return {"correct": correct, "differs": differs,
                 "history": None if correct_history is None else self.history(correct_history)}
+
+
+def all_finite(a: Value) -> bool:
+    """np.isfinite(a).all(), without a NumPy call for a scalar: that call is most of the time of writing
+    a node of a scalar graph."""
+    return math.isfinite(a) if isinstance(a, float) else bool(np.isfinite(a).all())
 
 
 def nonfinite_words(a: np.ndarray) -> str:
