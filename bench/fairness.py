@@ -7,7 +7,9 @@ try again 0.1 s after a 503 whatever its Retry-After says. One student sends a s
 numbers every 200 ms (the next as soon as an answer is late). Meanwhile /healthz is asked every 100 ms
 and the server's memory read from /proc every 100 ms. An idle asyncio server (a few lines answering every
 request at once) is asked the same way at the same time: its stalls are the machine's (other processes
-taking the cores), not the app's, and each /healthz stall over the goal is matched against them.
+taking the cores), not the app's, and each /healthz stall over the goal is matched against them. The
+server's event loop's time waiting for a core (its run-queue time in /proc) is read every 20 ms: a stall
+spent mostly there is the machine's load (the loop was ready to answer), not the app's code holding it.
 
 Run: .venv/bin/python bench/fairness.py [--duration 40] [--addresses shared|distinct] [--sly N] [--baseline 10]
   --addresses shared (default): every client comes from 127.0.0.1, like a class behind one NAT address;
@@ -85,6 +87,13 @@ async def main():
 asyncio.run(main())
 """
 MACHINE_STALL_S = 0.05  # an idle server's request this slow means the machine, not the app, held it up
+SCHED_EVERY_S = 0.02
+
+
+def run_queue_s(pid: int) -> float:
+    """Seconds the process's main thread (uvicorn's event loop) has spent runnable, waiting for a core."""
+    with open(f"/proc/{pid}/task/{pid}/schedstat") as f:
+        return int(f.read().split()[1]) / 1e9
 
 
 def rss_bytes(pid: int) -> int:
@@ -101,6 +110,7 @@ class Bench:
         self.student: list[float] = []
         self.health: list[tuple[float, float]] = []  # (sent, seconds) of each /healthz
         self.idle_health: list[tuple[float, float]] = []  # the same of the idle server beside it
+        self.run_queue: list[tuple[float, float]] = []  # (when, run_queue_s) of the server's event loop
         self.rss = [0, 0]  # the server process, and with its workers
         self.statuses: Counter[tuple[str, int]] = Counter()
         self.lock = threading.Lock()
@@ -144,22 +154,33 @@ class Bench:
         not delay their clocks; memory from here."""
         probes = [subprocess.Popen([sys.executable, "-c", HEALTH_PROBE, base, str(self.deadline - time.monotonic())],
                                    stdout=subprocess.PIPE, text=True) for base in (self.base, self.idle_base)]
+        ticks = 0
         while any(probe.poll() is None for probe in probes):
-            self.rss[0] = max(self.rss[0], rss_bytes(self.pid))
-            self.rss[1] = max(self.rss[1], tree_rss_bytes(self.pid))
-            time.sleep(HEALTH_EVERY_S)
+            self.run_queue.append((time.monotonic(), run_queue_s(self.pid)))
+            if ticks % round(HEALTH_EVERY_S / SCHED_EVERY_S) == 0:
+                self.rss[0] = max(self.rss[0], rss_bytes(self.pid))
+                self.rss[1] = max(self.rss[1], tree_rss_bytes(self.pid))
+            ticks += 1
+            time.sleep(SCHED_EVERY_S)
         lines = [(probe.stdout.read() if probe.stdout else "").splitlines() for probe in probes]
         self.health, self.idle_health = ([(float(sent), float(took)) for sent, took in map(str.split, probe_lines)]
                                          for probe_lines in lines)
 
-    def stalls(self, over_s: float) -> tuple[int, int]:
-        """How many /healthz requests took longer than `over_s`, and how many of those overlapped in time a
-        request to the idle server slower than MACHINE_STALL_S (a stall the machine caused)."""
+    def stalls(self, over_s: float) -> tuple[int, int, int]:
+        """How many /healthz requests took longer than `over_s`; how many of those overlapped in time a request
+        to the idle server slower than MACHINE_STALL_S; and how many the event loop spent at least half of
+        waiting for a core (both: stalls the machine caused)."""
         slow = [(sent, sent + took) for sent, took in self.health if took > over_s]
         idle_slow = [(sent, sent + took) for sent, took in self.idle_health if took > MACHINE_STALL_S]
         shared = sum(any(start < idle_end and idle_start < end for idle_start, idle_end in idle_slow)
                      for start, end in slow)
-        return len(slow), shared
+        return len(slow), shared, sum(self.waited_s(start, end) >= (end - start) / 2 for start, end in slow)
+
+    def waited_s(self, start: float, end: float) -> float:
+        """The event loop's run-queue time from the last reading before `start` to the first after `end`."""
+        before = [waited for when, waited in self.run_queue if when <= start]
+        after = [waited for when, waited in self.run_queue if when >= end]
+        return after[0] - before[-1] if before and after else 0.0
 
     def run(self) -> None:
         threads = [threading.Thread(target=self.attacker, args=(i,)) for i in range(self.attackers)]
@@ -213,7 +234,7 @@ def main() -> int:
         "healthz max": max(health),
         "server MiB": bench.rss[0] / 2**20,
     }
-    stalls, shared = bench.stalls(GOALS["healthz max"])
+    stalls, shared, waiting = bench.stalls(GOALS["healthz max"])
     print(f"{args.duration:g} s, {ATTACKERS} attackers ({args.sly} sly), addresses {args.addresses}, "
           f"{os.cpu_count()} cores; machine load (1 min) {load_before:.1f} before, {os.getloadavg()[0]:.1f} after")
     if quiet.student:
@@ -225,8 +246,9 @@ def main() -> int:
     print(f"/healthz: {len(health)} requests, p50 {statistics.median(health) * 1000:.1f} ms, "
           f"max {figures['healthz max'] * 1000:.1f} ms; the idle server beside it: p50 "
           f"{statistics.median(idle_health) * 1000:.1f} ms, max {max(idle_health) * 1000:.1f} ms")
-    print(f"/healthz over {GOALS['healthz max'] * 1000:.0f} ms: {stalls} times, {shared} of them while the idle server "
-          f"also took over {MACHINE_STALL_S * 1000:.0f} ms (the machine's stalls, not the app's)")
+    print(f"/healthz over {GOALS['healthz max'] * 1000:.0f} ms: {stalls} times; {shared} of them while the idle server "
+          f"also took over {MACHINE_STALL_S * 1000:.0f} ms, {waiting} with the event loop waiting for a core half the "
+          f"time or more (the machine's stalls, not the app's)")
     print(f"server RSS max: {figures['server MiB']:.0f} MiB (with its sandbox workers "
           f"{bench.rss[1] / 2**20:.0f} MiB)")
     for who in ("student", "attackers"):
