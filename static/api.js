@@ -1,6 +1,7 @@
 // Talking to the API: the only module that knows its URLs and its error shape.
 
 import { embeddedFetch } from "./embedded.js"; // a notebook's offline copy answers without a server
+import { layoutDirection } from "./direction.js";
 
 /**
  * An API error: {kind, message, line, col, end_col} as the server sends it, plus the HTTP status
@@ -67,20 +68,21 @@ export function fetchLanguage() {
  * The graph for `source`, with every value, gradient and backward event, and the view to show.
  * `open`: the groups to show open (ids), or null for the view the server chooses; `call`: which
  * backward() call of a training loop to show (from 1), or null for the last; `layout`: false to
- * leave out the positions (for the numbers alone).
- * @param {{source: string, mode?: string, root?: string|null, gradcheck?: boolean, maxPaths?: number, open?: string[]|null, call?: number|null, layout?: boolean}} options
+ * leave out the positions (for the numbers alone); `direction`: "LR" or "TB", by default as the graph
+ * pane is landscape or portrait (direction.js).
+ * @param {{source: string, mode?: string, root?: string|null, gradcheck?: boolean, maxPaths?: number, open?: string[]|null, call?: number|null, layout?: boolean, direction?: string}} options
  */
-export function fetchGraph({ source, mode = "correct", root = null, gradcheck = false, maxPaths = 16, open = null, call = null, layout = true }) {
-  return request("POST", "/api/graph", { source, root, mode, max_paths: maxPaths, gradcheck, layout, open, call });
+export function fetchGraph({ source, mode = "correct", root = null, gradcheck = false, maxPaths = 16, open = null, call = null, layout = true, direction = layoutDirection() }) {
+  return request("POST", "/api/graph", { source, root, mode, max_paths: maxPaths, gradcheck, layout, open, call, direction });
 }
 
 /**
  * Another view of the same program: {view, layout, layout_reason} with the groups `open` open.
  * Sent with the same options as the graph request, the server takes the graph from its cache.
- * @param {{source: string, mode?: string, root?: string|null, gradcheck?: boolean, maxPaths?: number, open: string[]|null, call?: number|null}} options
+ * @param {{source: string, mode?: string, root?: string|null, gradcheck?: boolean, maxPaths?: number, open: string[]|null, call?: number|null, direction?: string}} options
  */
-export function fetchView({ source, mode = "correct", root = null, gradcheck = false, maxPaths = 16, open, call = null }) {
-  return request("POST", "/api/view", { source, root, mode, max_paths: maxPaths, gradcheck, open, call });
+export function fetchView({ source, mode = "correct", root = null, gradcheck = false, maxPaths = 16, open, call = null, direction = layoutDirection() }) {
+  return request("POST", "/api/view", { source, root, mode, max_paths: maxPaths, gradcheck, open, call, direction });
 }
 
 /**

@@ -64,8 +64,8 @@ MODE_WORDS = {
     "correct": "The gradients as they should be.",
     "overwrite": "A node used more than once keeps only its last contribution (grad = c instead of grad += c).",
     "no_unbroadcast": "Contributions to broadcast inputs are not summed back to the input's shape.",
-    "alias": "Gradients are stored by reference and added in place, so arrays that happen to be shared "
-             "all change together.",
+    "alias": "Gradients are stored by reference and added in place, so arrays that happen to be shared (one "
+             "array, or a reshape's or transpose's view of it) all change together.",
     "no_zero_grad": "A training loop's p.grad = 0 (and zero_grad()) does nothing, so each step adds its gradient "
                     "to all the old ones.",
 }

@@ -1,7 +1,10 @@
 """The page on a phone (390x844): the graph gets at least half the height, the toolbar is one row
 with a menu, the editor folds away after a run and comes back, the inspector is a readable sheet."""
 
-from webtools import DIAMOND
+import json
+
+import pytest
+from webtools import DIAMOND, NODE_TEXT_PX
 
 PHONE = {"width": 390, "height": 844}
 
@@ -88,3 +91,29 @@ def test_presenter_mode_works_on_a_phone(web_factory):
     assert web.inside_graph_pane("[data-node-id].active .box")
     web.page.keyboard.press("PageDown")
     assert web.step_label() == "step 4 / 4"
+
+
+BOX_CENTRES = """() => Object.fromEntries([...document.querySelectorAll('[data-testid=graph] [data-node-id]')]
+  .map((g) => {
+  const r = g.querySelector('.box').getBoundingClientRect();
+  return [g.querySelector('.title').textContent.trim(), [r.x + r.width / 2, r.y + r.height / 2]];
+}))"""
+
+
+@pytest.mark.parametrize("viewport,direction", [(PHONE, "TB"), ({"width": 1280, "height": 720}, "LR")])
+def test_a_portrait_graph_pane_gets_a_top_to_bottom_layout(web_factory, viewport, direction):
+    """On a phone held upright a left-to-right graph is wide and tiny: the page asks for ranks along y there,
+    and along x on a landscape screen. The root is below (or right of) the inputs, and the text stays readable."""
+    web = web_factory(viewport=viewport)
+    asked = []
+    web.page.on("request", lambda r: asked.append(json.loads(r.post_data)["direction"])
+                if r.url.endswith(("/api/graph", "/api/view")) and r.post_data else None)
+    web.open(src=DIAMOND, step=1)
+    assert asked and set(asked) == {direction}
+    centre = web.page.evaluate(BOX_CENTRES)
+    rank_axis = 1 if direction == "TB" else 0
+    for leaf in "abc":
+        assert centre["L"][rank_axis] > centre[leaf][rank_axis] + 50, (leaf, centre)
+    for node in web.node_ids():
+        sizes = web.page.evaluate(NODE_TEXT_PX, node)
+        assert sizes and min(sizes) >= 11, (node, sizes)
