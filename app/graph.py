@@ -4,7 +4,6 @@ This runs inside a sandbox worker; everything it returns is plain dicts and list
 the process boundary cheaply and is byte-identical for the same request.
 """
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +18,7 @@ from app.response_budget import FULL_DETAIL, Detail, ResponseTooLarge, choose_de
 from app.shared_gradients import InPlaceAdd, shared_gradients
 from engine import BackwardRecord, Tensor, backward
 from engine.backward import fan_out
-from engine.diagnostics import Diagnostics, diagnose
+from engine.diagnostics import Diagnostics, all_finite, diagnose
 from engine.gradcheck import SWEEP_EPSILONS, gradcheck
 from engine.ops import Value
 from engine.paths import PathList, top_paths
@@ -341,12 +340,6 @@ class GraphWriter:
         correct = {self.ids[t]: encode_array(correct_grads[t], self.detail.node_inline) for t in self.nodes}
         return {"correct": correct, "differs": differs,
                 "history": None if correct_history is None else self.history(correct_history)}
-
-
-def all_finite(a: Value) -> bool:
-    """np.isfinite(a).all(), without a NumPy call for a scalar: that call is most of the time of writing
-    a node of a scalar graph."""
-    return math.isfinite(a) if isinstance(a, float) else bool(np.isfinite(a).all())
 
 
 def nonfinite_words(a: np.ndarray) -> str:

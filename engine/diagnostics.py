@@ -1,5 +1,6 @@
 """What went wrong in a backward pass, read off its record: NaN/Inf, disconnected leaves, saturation, norms."""
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -58,14 +59,30 @@ def diagnose(record: BackwardRecord, leaves: Iterable[Tensor] = (),
     a variable that the root does not use at all is not in the graph, so only the caller knows it.
     """
     forward_order = record.order[::-1]
-    first_value = next((n for n in forward_order if not np.all(np.isfinite(n.data))), None)
-    first_grad = next((n for n in record.order if n in record.grads and not np.all(np.isfinite(record.grads[n]))), None)
+    grads = record.grads
+    first_value = next((n for n in forward_order if not all_finite(n.data)), None)
+    first_grad = next((n for n in record.order if n in grads and not all_finite(grads[n])), None)
     candidates = list(dict.fromkeys([*leaves, *(n for n in forward_order if n.op is None)]))
-    disconnected = [t for t in candidates if t.requires_grad and t not in record.grads]
+    disconnected = [t for t in candidates if t.requires_grad and t not in grads]
     saturated = [s for n in forward_order if (s := saturation(n, threshold)) is not None]
-    with np.errstate(over="ignore", invalid="ignore"):  # a NaN/Inf gradient has a NaN/Inf norm
-        norms = {n: float(np.sqrt(np.sum(record.grads[n] ** 2))) for n in record.order if n in record.grads}
+    norms = {n: frobenius_norm(grads[n]) for n in record.order if n in grads}
     return Diagnostics(first_value, first_grad, disconnected, saturated, norms)
+
+
+def all_finite(a: np.ndarray | np.float64) -> bool:
+    """np.isfinite(a).all(), without NumPy calls for a 0-d value: on a scalar graph those calls, one
+    per value and gradient, were most of the time of diagnosing it and of writing its record."""
+    return math.isfinite(a) if a.ndim == 0 else bool(np.isfinite(a).all())
+
+
+def frobenius_norm(a: np.ndarray | np.float64) -> float:
+    """sqrt(sum(a**2)); a NaN/Inf gradient has a NaN/Inf norm. A 0-d value is squared and rooted as a
+    Python float (the same IEEE operations as NumPy's, so the same number, overflow to inf included)."""
+    if a.ndim == 0:
+        x = float(a)
+        return math.sqrt(x * x)
+    with np.errstate(over="ignore", invalid="ignore"):
+        return float(np.sqrt(np.sum(a ** 2)))
 
 
 def saturation(node: Tensor, threshold: float = SATURATION_THRESHOLD) -> Saturation | None:
