@@ -297,7 +297,7 @@ STEPS_IN_PLACE = """(steps) => {
 
 def test_steps_on_big_views_change_the_drawing_in_place_without_asking_the_server(web_factory, api):
     """On views of about 300 boxes (no groups; the MLP with its forward call and 21 fire calls open), a
-    step keeps every box and asks the server nothing. How long it takes is for a bench to measure, not a test."""
+    step keeps every box and asks the server nothing. How long it takes is measured by bench/page.py."""
     web = web_factory(viewport={"width": 1280, "height": 720})
     asked = []
     web.page.on("request", lambda r: asked.append(r.url) if "/api/" in r.url else None)
