@@ -1,5 +1,6 @@
 """The value type: a float64 NumPy array that remembers the op and inputs that made it."""
 
+import itertools
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -11,6 +12,9 @@ if TYPE_CHECKING:
 
 
 FLOAT64 = np.dtype(np.float64)
+# numbers tensors in the order they are made: a node is made after its inputs, so newest first is
+# a reverse topological order (see backward.reverse_creation_order)
+CREATED = itertools.count()
 
 
 def as_array(data: Any) -> np.ndarray:
@@ -30,7 +34,7 @@ class Tensor:
     edges (argument 0 and argument 1) and receives two contributions in backward.
     """
 
-    __slots__ = ("_value", "_grad", "requires_grad", "label", "op", "inputs", "params", "__weakref__")
+    __slots__ = ("_value", "_grad", "requires_grad", "label", "op", "inputs", "params", "created", "__weakref__")
     __array_priority__ = 1000  # so `ndarray * Tensor` defers to Tensor.__rmul__
 
     def __init__(self, data: Any, requires_grad: bool = False, label: str | None = None) -> None:
@@ -42,6 +46,7 @@ class Tensor:
         self.op: Op | None = None
         self.inputs: tuple[Tensor, ...] = ()
         self.params: dict[str, Any] = {}
+        self.created = next(CREATED)  # this tensor's place in creation order
 
     @property
     def data(self) -> np.ndarray:
@@ -264,4 +269,5 @@ def node(op: Op, inputs: tuple[Tensor, ...], value: Any, requires_grad: bool, pa
     out.op = op
     out.inputs = inputs
     out.params = {} if params is None else params
+    out.created = next(CREATED)
     return out

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from engine import Tensor, backward, reverse_topological_order, topological_order
+from engine.backward import reverse_creation_order
 from engine.nn import MLP
 
 
@@ -138,18 +139,48 @@ GRAPHS = [scalar_graph, broadcast_graph, mlp_graph]
 
 
 @pytest.mark.parametrize("make", GRAPHS)
-def test_steps_fire_in_reverse_topological_order(make):
+def test_steps_fire_newest_first_a_reverse_topological_order(make):
     root, seed = make()
     record = backward(root, seed, record=True)
-    order = reverse_topological_order(root)
+    order = reverse_creation_order(root)
     assert record.order == order
+    assert set(order) == set(topological_order(root))
+    assert [t.created for t in order] == sorted((t.created for t in order), reverse=True)
     position = {n: i for i, n in enumerate(order)}
+    assert all(position[t] > position[n] for n in order for t in n.inputs)
     fired = [position[s.node] for s in record.steps]
     assert fired == sorted(fired)
     assert fired == [position[n] for n in order if n.op is not None and n.requires_grad]
     for step in record.steps:
         assert [e.arg for e in step.events] == sorted(e.arg for e in step.events)
         assert all(e.source is step.node and step.node.inputs[e.arg] is e.target for e in step.events)
+
+
+@pytest.mark.parametrize("make", GRAPHS)
+def test_a_callers_order_is_used_when_it_is_a_reverse_topological_order(make):
+    root, seed = make()
+    newest_first = backward(root, seed, record=True)
+    dfs = reverse_topological_order(root)  # not newest first in scalar_graph and mlp_graph
+    record = backward(root, seed, record=True, order=dfs)
+    assert record.order == dfs
+    position = {n: i for i, n in enumerate(dfs)}
+    assert [position[s.node] for s in record.steps] == sorted(position[s.node] for s in record.steps)
+    for t, g in newest_first.grads.items():
+        np.testing.assert_allclose(record.grads[t], g, rtol=1e-12)
+
+
+@pytest.mark.parametrize("make", GRAPHS)
+def test_an_order_that_is_not_a_reverse_topological_order_is_refused(make):
+    root, seed = make()
+    order = reverse_creation_order(root)
+    with pytest.raises(ValueError, match="start at the root"):
+        backward(root, seed, order=order[1:])
+    with pytest.raises(ValueError, match="start at the root"):
+        backward(root, seed, order=[])
+    with pytest.raises(ValueError, match="every input of a node after the node"):
+        backward(root, seed, order=order[:-1])  # the oldest node left out
+    with pytest.raises(ValueError, match="every input of a node after the node"):
+        backward(root, seed, order=[order[0], *order[1:][::-1]])  # inputs before their consumers
 
 
 @pytest.mark.parametrize("make", GRAPHS)
