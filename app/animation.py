@@ -226,11 +226,11 @@ class FrameDrawing(ViewDrawing):
     (`positions` None: the drawing that is laid out)."""
 
     def __init__(self, story: Story, frame: Frame, rankdir: str, positions: dict[str, Any] | None = None) -> None:
-        super().__init__(story.graph, story.view)
-        self.story, self.frame, self.rankdir, self.positions = story, frame, rankdir, positions
+        super().__init__(story.graph, story.view, rankdir)
+        self.story, self.frame, self.positions = story, frame, positions
 
     def graph_attrs(self) -> dict[str, str]:
-        attrs = {"rankdir": self.rankdir, "label": label(self.frame.caption), "labelloc": "b", "fontsize": "13",
+        attrs = {"label": label(self.frame.caption), "labelloc": "b", "fontsize": "13",
                  "bgcolor": "white", "pad": str(PAD_IN)}
         if self.positions is None:
             return attrs
@@ -305,12 +305,12 @@ def frame_dpi(bb: str, frames: int) -> float:
     return math.floor(dpi * 10) / 10
 
 
-def lay_out(story: Story, frames: list[Frame], deadline: float) -> dict[str, Any]:
-    """Where every box goes, laid out left to right, or top to bottom when that draws it larger (a long
-    chain is narrower standing up); with the resolution the frames are drawn at."""
+def lay_out(story: Story, frames: list[Frame], deadline: float, direction: str = "LR") -> dict[str, Any]:
+    """Where every box goes, laid out in `direction` (as the page shows it), or the other way when that
+    draws it larger (a long chain is narrower standing up); with the resolution the frames are drawn at."""
     sizing = sizing_frame(frames)
     best: dict[str, Any] | None = None
-    for rankdir in ("LR", "TB"):
+    for rankdir in sorted(("LR", "TB"), key=lambda d: d != direction):
         source = FrameDrawing(story, sizing, rankdir).source()
         # "json", not the page's "json0": Graphviz runs for drawings wait behind the page's layouts
         out = run_dot(source, "json", timeout_s=max(0.1, min(LAYOUT_TIMEOUT_S, deadline - time.monotonic())))
@@ -391,16 +391,18 @@ def encode(images: list[Image.Image], fmt: str) -> bytes:
     return out.getvalue()
 
 
-def animate(graph: dict[str, Any], open: set[str] | None, fmt: str, source: str | None = None) -> bytes:
-    """The backward pass over the view with `open` open (None: the opening view) as a GIF or APNG;
-    raises LayoutUnavailable when the view is past the animation bounds or Graphviz fails."""
+def animate(graph: dict[str, Any], open: set[str] | None, fmt: str, source: str | None = None,
+            direction: str = "LR") -> bytes:
+    """The backward pass over the view with `open` open (None: the opening view) as a GIF or APNG, laid out
+    in `direction` when it fits (see lay_out); raises LayoutUnavailable when the view is past the animation
+    bounds or Graphviz fails."""
     deadline = time.monotonic() + LAYOUT_TIMEOUT_S * 2  # what any other drawing may take
     view = build_view(graph, open)
     check_bounds(graph, view)
     story = Story(graph, view, source)
     frames = story.frames()
 
-    positions = lay_out(story, frames, deadline)
+    positions = lay_out(story, frames, deadline, direction)
     sources = [FrameDrawing(story, frame, positions["rankdir"], positions).source() for frame in frames]
     return encode([Image.open(io.BytesIO(png)) for png in draw_frames(sources, deadline)], fmt)
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import graphviz
 
-from app.layout import LayoutUnavailable, collapsed_views, run_dot, view_clusters
+from app.layout import DIRECTIONS, LayoutUnavailable, collapsed_views, run_dot, view_clusters
 from app.limits import LAYOUT_TIMEOUT_S, MAX_LAYOUT_BOXES
 from app.number_format import format_shape, format_value
 from app.view import ViewBuilder
@@ -34,10 +34,12 @@ def label(lines: list[str]) -> str:
 
 
 class ViewDrawing:
-    """DOT for one view of a graph record, with generated ids only."""
+    """DOT for one view of a graph record, with generated ids only, laid out in `rankdir` (a key of
+    app.layout.DIRECTIONS: LR inputs left and the root right, TB inputs above and the root below)."""
 
-    def __init__(self, graph: dict[str, Any], view: dict[str, Any]) -> None:
+    def __init__(self, graph: dict[str, Any], view: dict[str, Any], rankdir: str = "LR") -> None:
         self.view = view
+        self.rankdir = DIRECTIONS[rankdir]
         self.nodes = {n["id"]: n for n in graph["nodes"]}
         self.arg_of = {e["id"]: e["arg"] for e in graph["edges"]}
         self.groups = {g["id"]: g for g in graph.get("groups") or []}
@@ -53,7 +55,7 @@ class ViewDrawing:
             self.frames_in[self.groups[g]["parent"]].append(g)
 
     def source(self) -> str:
-        dot = graphviz.Digraph(graph_attr={"rankdir": "LR", "fontname": FONT, **self.graph_attrs()},
+        dot = graphviz.Digraph(graph_attr={"rankdir": self.rankdir, "fontname": FONT, **self.graph_attrs()},
                                node_attr={"shape": "box", "style": "rounded,filled", "fontname": FONT,
                                           "fontsize": "11"},
                                edge_attr={"color": "#475569"})
@@ -129,13 +131,14 @@ class ViewDrawing:
         return self.arg_of[edge["edges"][0]] if len(edge["edges"]) == 1 else None
 
 
-def render(graph: dict[str, Any], open: set[str] | None, fmt: str) -> bytes:
-    """The drawing in `fmt` of the view with `open` open (None: the opening view), collapsed further
-    when Graphviz cannot draw it in time; raises LayoutUnavailable when even every group closed fails."""
+def render(graph: dict[str, Any], open: set[str] | None, fmt: str, direction: str = "LR") -> bytes:
+    """The drawing in `fmt` of the view with `open` open (None: the opening view), laid out in `direction`
+    (LR or TB, as the page shows it), collapsed further when Graphviz cannot draw it in time; raises
+    LayoutUnavailable when even every group closed fails."""
     builder = ViewBuilder(graph)
     first_error: LayoutUnavailable | None = None
     for view, _ in collapsed_views(builder, builder.view(open)):
-        source = ViewDrawing(graph, view).source()
+        source = ViewDrawing(graph, view, direction).source()
         if fmt == "dot":
             return source.encode()
         try:

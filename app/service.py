@@ -98,5 +98,6 @@ def drawing(sandbox: Sandbox, request: RenderRequest) -> bytes:
     if request.format == "md":
         return step_table_markdown(evaluated_graph(sandbox, request))
     if request.format in ANIMATION_TYPES:
-        return animate(evaluated_graph(sandbox, request), open_set(request), request.format, request.source)
-    return render(evaluated_graph(sandbox, request), open_set(request), request.format)
+        return animate(evaluated_graph(sandbox, request), open_set(request), request.format, request.source,
+                       request.direction)
+    return render(evaluated_graph(sandbox, request), open_set(request), request.format, request.direction)

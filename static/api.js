@@ -87,9 +87,10 @@ export function fetchView({ source, mode = "correct", root = null, gradcheck = f
 
 /**
  * A file the server makes of the view: `format` "gif" or "apng" (the backward pass animated),
- * "csv" or "md" (the step table), "svg", "png", "dot". Resolves to a Blob.
- * @param {{source: string, mode?: string, open?: string[]|null, call?: number|null, format: string}} options
+ * "csv" or "md" (the step table), "svg", "png", "dot"; a drawing laid out in `direction` ("LR" or
+ * "TB"), by default the way the page lays out its own. Resolves to a Blob.
+ * @param {{source: string, mode?: string, open?: string[]|null, call?: number|null, format: string, direction?: string}} options
  */
-export function fetchRender({ source, mode = "correct", open = null, call = null, format }) {
-  return request("POST", "/api/render", { source, mode, open, call, format }, (response) => response.blob());
+export function fetchRender({ source, mode = "correct", open = null, call = null, format, direction = layoutDirection() }) {
+  return request("POST", "/api/render", { source, mode, open, call, format, direction }, (response) => response.blob());
 }

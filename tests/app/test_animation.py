@@ -119,6 +119,16 @@ def test_a_drawing_too_big_to_read_is_refused_after_its_layout_only(monkeypatch)
     assert "png" not in formats  # laid out (left to right, then top to bottom), no frame drawn
 
 
+@pytest.mark.parametrize("direction", ["LR", "TB"])
+def test_the_animation_is_laid_out_as_the_page_shows_it(direction, monkeypatch):
+    """The diamond is drawn large either way: the direction asked for is the one used."""
+    monkeypatch.setattr(animation, "LAYOUT_TIMEOUT_S", 60)
+    diamond = story(DIAMOND)
+    positions = animation.lay_out(diamond, diamond.frames(), deadline=float("inf"), direction=direction)
+    assert positions["rankdir"] == direction
+    assert positions["dpi"] >= animation.DPI
+
+
 def test_captions_say_what_fires_and_what_it_sends():
     captions = [" ".join(frame.caption).strip() for frame in story(DIAMOND).frames()]
     assert captions[0] == "Backward pass from L: dL/dL = 1; every other gradient is still unknown (?)"

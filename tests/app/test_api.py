@@ -4,6 +4,7 @@ import csv
 import io
 import json
 import math
+from xml.etree import ElementTree
 
 import numpy as np
 import pytest
@@ -355,6 +356,38 @@ def test_render_formats(client, fmt, media, magic):
 def test_render_marks_sum_nodes(client):
     dot = client.post("/api/render", json={"source": EXAMPLES_BY_ID["diamond"].source, "format": "dot"}).text
     assert "Σ a" in dot and "Σ c" in dot and "Σ b" not in dot
+
+
+def svg_centres(svg: str) -> dict[str, tuple[float, float]]:
+    """Each node's centre in a Graphviz SVG, by node id (its <title>): the middle of its texts."""
+    ns = {"svg": "http://www.w3.org/2000/svg"}
+    centres = {}
+    for g in ElementTree.fromstring(svg.encode()).iterfind(".//svg:g[@class='node']", ns):
+        texts = g.findall("svg:text", ns)
+        xs, ys = [float(t.get("x")) for t in texts], [float(t.get("y")) for t in texts]
+        centres[g.find("svg:title", ns).text] = (sum(xs) / len(xs), sum(ys) / len(ys))
+    return centres
+
+
+@pytest.mark.parametrize("direction, axis", [("LR", 0), ("TB", 1), (None, 0)])
+def test_render_follows_the_direction_the_page_shows(client, direction, axis):
+    """A drawing is laid out as the page shows it: TB (a portrait pane) puts the root below its inputs,
+    LR (and no direction: an older client) to their right."""
+    source = EXAMPLES_BY_ID["diamond"].source
+    graph = post_graph(client, source)
+    leaves = [n["id"] for n in graph["nodes"] if n["kind"] == "leaf"]
+    fields = {"source": source, "format": "svg"} | ({"direction": direction} if direction else {})
+    response = client.post("/api/render", json=fields)
+    assert response.status_code == 200, response.text
+    centres = svg_centres(response.text)
+    assert len(leaves) == 3 and set(leaves) <= set(centres)
+    root = centres[graph["root"]][axis]
+    assert all(root > centres[leaf][axis] + 20 for leaf in leaves), (direction, centres)
+
+
+def test_render_refuses_an_unknown_direction(client):
+    response = client.post("/api/render", json={"source": "a = 1\nL = a*a", "direction": "RL"})
+    assert response.status_code == 422 and "direction" in response.json()["error"]["message"]
 
 
 @pytest.mark.parametrize("label", ['say "hi"', "a\\nb", "<b>bold</b>", "x } y { z", "back\\slash"])

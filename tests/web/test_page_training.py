@@ -189,10 +189,22 @@ def test_the_export_menu_downloads_what_the_server_makes_of_the_drawing(web, api
     with rendering as asked, web.page.expect_download() as download:
         web.page.click(f"[data-testid={button}]")
     body = asked.value.post_data_json
-    assert body == {"source": source, "mode": "correct", "open": web.shown_open(), "call": 2, "format": fmt}
+    # laid out as the page lays out its own (left to right on this landscape window)
+    assert body == {"source": source, "mode": "correct", "open": web.shown_open(), "call": 2, "format": fmt,
+                    "direction": "LR"}
     data = open(download.value.path(), "rb").read()
     assert data.startswith(magic)
     assert data == post(api, "/api/render", body)
+
+
+def test_a_phone_held_upright_downloads_a_drawing_that_stands_up(web_factory, api):
+    """The GIF of a portrait page is laid out top to bottom, as the page shows it."""
+    web = web_factory(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    web.open(src=example(api, "training-zero-grad"))
+    web.page.click("[data-testid=menu]")
+    with web.page.expect_request(lambda r: r.url.endswith("/api/render")) as asked, web.page.expect_download():
+        web.page.click("[data-testid=download-gif]")
+    assert asked.value.post_data_json["direction"] == "TB"
 
 
 @pytest.mark.parametrize("size", [(1280, 720), (1920, 1080)], ids=["1280x720", "1920x1080"])
