@@ -182,6 +182,7 @@ async function start() {
   state.mode = fromUrl.mode;
   state.direction = fromUrl.dir;
   state.open = fromUrl.open;
+  state.call = fromUrl.call;
   controls.showMode(state.mode);
   controls.showDirection(state.direction);
   const examples = fetchExamples().catch(() => []);

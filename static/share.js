@@ -43,13 +43,17 @@ export function scheduleUrlWrite() {
 
 /**
  * What the address holds: the editor's text as it stands, run or not (a student asking for help
- * sends what they typed; a reload brings it back, and its error), at the step shown if it ran.
+ * sends what they typed; a reload brings it back, and its error), at the step and training call
+ * shown if it ran.
  */
 function currentLinkState() {
   const groups = state.model?.view.groups.size ? state.model.view.open : null;
   const src = editor.value;
   const ran = src === state.source;
-  return { src, mode: state.mode, step: ran ? player.k : 0, dir: state.direction, open: ran && groups ? [...groups].sort(byNumber) : null };
+  return {
+    src, mode: state.mode, step: ran ? player.k : 0, dir: state.direction, open: ran && groups ? [...groups].sort(byNumber) : null,
+    call: ran ? state.call : null,
+  };
 }
 
 export async function copyLink() {

@@ -51,6 +51,36 @@ def test_copy_link_puts_the_address_on_the_clipboard(web_factory):
     assert "mode=alias" in copied and "step=2" in copied
 
 
+def test_a_link_keeps_the_training_call_drawn(web_factory, api):
+    """A shared link of a training loop shows the call its sender drew, not the last one."""
+    web = web_factory(permissions=["clipboard-read", "clipboard-write"])
+    source = next(e["source"] for e in api.examples() if e["id"] == "training-zero-grad")
+    history = api.graph(source)["history"]
+    web.open(src=source, step=1)
+    drawn = web.graphs_drawn()
+    web.page.click("[data-testid=loss-plot] [data-role=point][data-call='2']")
+    web.wait_for_new_graph(drawn)
+    web.page.click("[data-testid=copy-link]")
+    web.page.wait_for_selector("[data-testid=toast]:not([hidden])")
+    link = web.page.evaluate("() => navigator.clipboard.readText()")
+    assert urllib.parse.parse_qs(urllib.parse.urlsplit(link).query)["call"] == ["2"]
+
+    other = web_factory()
+    with other.page.expect_response(lambda r: r.url.endswith("/api/graph")) as answer:
+        other.page.goto(link)
+    other.wait_ready()
+    graph = answer.value.json()
+    assert graph["call"] == 2
+    assert other.page.text_content("[data-testid=train-label]") == "call 2 / 15"
+    assert other.page.eval_on_selector_all("[data-testid=loss-plot] [data-role=point].current",
+                                           "els => els.map(e => e.dataset.call)") == ["2"]
+    root_box = graph["view"]["box_of"].get(graph["root"], graph["root"])
+    shown = other.page.text_content(
+        f"[data-testid=graph] :is([data-node-id='{root_box}'], [data-group-id='{root_box}']) [data-role=value]")
+    assert shown == other.formatted(history["calls"][1]["root_value"])
+    assert other.step_label().startswith("step 1 /")
+
+
 def test_downloads_svg_png_and_json(web, api):
     graph = api.graph(DIAMOND)
     web.open(src=DIAMOND, step=3)

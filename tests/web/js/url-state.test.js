@@ -4,7 +4,7 @@ import { buildQuery, readUrlState } from "/static/url-state.js";
 import { eq, test } from "./check.js";
 
 test("a query string reads back as the state it was built from", () => {
-  const state = { src: "a = 2\nL = a*a + 1", mode: "overwrite", step: 3, dir: "forward", open: ["g1", "g12"] };
+  const state = { src: "a = 2\nL = a*a + 1", mode: "overwrite", step: 3, dir: "forward", open: ["g1", "g12"], call: 4 };
   eq(readUrlState(buildQuery(state)), state);
 });
 
@@ -13,7 +13,9 @@ test("the source stays readable: * and ( ) are not escaped", () => {
 });
 
 test("defaults for what is missing or malformed", () => {
-  eq(readUrlState(""), { src: null, mode: "correct", step: null, dir: "backward", open: null });
+  eq(readUrlState(""), { src: null, mode: "correct", step: null, dir: "backward", open: null, call: null });
+  eq(readUrlState("?call=0").call, null);
+  eq(readUrlState("?call=2x").call, null);
   eq(readUrlState("?step=-1&mode=<b>&dir=sideways").step, null);
   eq(readUrlState("?mode=<b>").mode, "correct");
   eq(readUrlState("?open=g3,x,g7,").open, ["g3", "g7"]);
