@@ -24,7 +24,8 @@ def encode_array(a: np.ndarray | np.float64 | None, inline: int = MAX_INLINE_ELE
     if a is None:
         return None
     if a.ndim == 0:  # a 0-d array or a NumPy float (the engine's scalar fast path)
-        return encode_scalar(float(a))
+        x = float(a)
+        return x if math.isfinite(x) else encode_scalar(x)  # encode_scalar's common case, without the call
     assert isinstance(a, np.ndarray)
     if a.size > inline:
         return summarize(a)

@@ -204,9 +204,9 @@ class GraphWriter:
             flags.append("sum")
         arrays = (t.data,) if t.grad is None else (t.data, t.grad)
         troubled = [a for a in arrays if not all_finite(a)]  # one check for the common case
-        if any(np.isnan(a).any() for a in troubled):
+        if troubled and any(np.isnan(a).any() for a in troubled):
             flags.append("nan")
-        if any(np.isinf(a).any() for a in troubled):
+        if troubled and any(np.isinf(a).any() for a in troubled):
             flags.append("inf")
         if node_id in saturated:
             flags.append("saturated")

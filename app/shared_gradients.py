@@ -100,8 +100,10 @@ class Memory:
 
 def shared_gradients(record: BackwardRecord) -> SharedGradients:
     """Replay an alias-mode record over memory (nothing for another mode)."""
+    if record.mode != "alias":
+        return SharedGradients({}, {})
     grads = {t: g for t, g in record.grads.items() if isinstance(g, np.ndarray)}
-    if record.mode != "alias" or not grads:
+    if not grads:
         return SharedGradients({}, {})
     by_buffer: dict[int, list[Tensor]] = {}
     for t, g in grads.items():
