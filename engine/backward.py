@@ -119,7 +119,11 @@ def backward(root: Tensor, grad: Any = None, mode: str = "correct", record: bool
         order = reverse_creation_order(root)
     else:
         check_order(root, order)
-    grads: dict[Tensor, Computed] = {root: seed_gradient(root, grad, mode)}
+    seed = seed_gradient(root, grad, mode)
+    if mode == "correct" and not record:
+        backward_correct(order, seed)  # the common case: the loop below, with its bookkeeping cut
+        return None
+    grads: dict[Tensor, Computed] = {root: seed}
     steps: list[Step] = []
     mismatched: list[Tensor] = []
     skip_unbroadcast = mode == "no_unbroadcast"
@@ -139,8 +143,7 @@ def backward(root: Tensor, grad: Any = None, mode: str = "correct", record: bool
         inputs = node.inputs
         contributions = call_vjp(node, g)
         if type(contributions) is not tuple or len(contributions) != len(inputs):
-            raise VJPRuleError(f"the VJP of {node.op.name} returned {count_words(contributions)} "
-                               f"for {len(inputs)} input{'s' if len(inputs) != 1 else ''}")
+            raise wrong_count(node, contributions)
         step = Step(node, kept(g)) if record else None
         for arg, target in enumerate(inputs):
             raw = contributions[arg]
@@ -151,17 +154,12 @@ def backward(root: Tensor, grad: Any = None, mode: str = "correct", record: bool
             if numbers and type(value) is float and isinstance(raw, float):
                 c, mismatch = raw, False  # a number for a number: nothing to check, nothing to sum back
             else:
-                shape = value.shape if type(value) is np.ndarray else ()  # target.shape, without the call
                 if type(raw) is not np.ndarray:
                     raw = as_array(raw)
-                if raw.shape == shape:
-                    c, mismatch = raw, False
-                else:
-                    check_contribution_shape(node, arg, raw.shape)
-                    c = raw if skip_unbroadcast else unbroadcast(raw, shape)
-                    mismatch = c.shape != shape
-                    if mismatch:
-                        mismatched.append(target)
+                c = fitted(node, arg, raw, skip_unbroadcast)
+                mismatch = skip_unbroadcast and c.shape != np.shape(value)
+                if mismatch:
+                    mismatched.append(target)
             before = grads.get(target)
             if before is None:
                 after = c
@@ -181,6 +179,89 @@ def backward(root: Tensor, grad: Any = None, mode: str = "correct", record: bool
         return None
     arrays = {t: as_array(g) for t, g in grads.items()}  # the record's own, as arrays: the same objects if arrays
     return BackwardRecord(mode, root, arrays[root], order, steps, fan_out(order), arrays, mismatched)
+
+
+def backward_correct(order: list[Tensor], seed: Computed) -> None:
+    """backward() in mode "correct" with nothing recorded, the common case: the same sums as the
+    general loop in backward() (tests hold the two equal, bit for bit), with its bookkeeping cut.
+
+    Each node sums its gradient in a slot of its own (`Tensor._pass_grad`) rather than in a dict
+    entry. A node whose gradient and inputs are all Python floats (the scalar fast path, see
+    Tensor.data) calls its rule and adds the floats it returns at once: a float contribution to a
+    float input cannot be mis-shaped, so there is nothing to check. Anything else (arrays, a rule
+    that raises on floats, a contribution that is not a float, not a tuple of one per input) takes
+    the checked way, which is the general loop's.
+    """
+    for t in order:
+        t._pass_grad = None
+    order[0]._pass_grad = seed
+    for node in order:
+        g = node._pass_grad
+        op = node.op
+        if g is None or op is None:
+            continue
+        inputs = node.inputs
+        if type(g) is float and not op.params:
+            # the scalar fast path, spelled out for its two kinds of node, x op y and op(x): a loop
+            # over the inputs and a call per contribution would cost more than the rule itself
+            if len(inputs) == 2:
+                a, b = inputs
+                x, y = a._value, b._value
+                if type(x) is float and type(y) is float:
+                    try:
+                        ca, cb = contributions = op.vjp(g, node._value, x, y)
+                    except (ArithmeticError, TypeError, ValueError):
+                        pass  # Python raised where IEEE gives inf or nan, or a wrong rule: the checked way
+                    else:
+                        if type(contributions) is tuple and type(ca) is float and type(cb) is float:
+                            if a.requires_grad:
+                                before = a._pass_grad
+                                a._pass_grad = ca if before is None else before + ca
+                            if b.requires_grad:
+                                before = b._pass_grad
+                                b._pass_grad = cb if before is None else before + cb
+                            continue
+            elif len(inputs) == 1:
+                (a,) = inputs
+                x = a._value
+                if type(x) is float:
+                    try:
+                        (ca,) = contributions = op.vjp(g, node._value, x)
+                    except (ArithmeticError, TypeError, ValueError):
+                        pass
+                    else:
+                        if type(contributions) is tuple and type(ca) is float:
+                            if a.requires_grad:
+                                before = a._pass_grad
+                                a._pass_grad = ca if before is None else before + ca
+                            continue
+        # the checked way: the general loop's steps in mode "correct"
+        contributions = call_vjp(node, g)
+        if type(contributions) is not tuple or len(contributions) != len(inputs):
+            raise wrong_count(node, contributions)
+        for arg, target in enumerate(inputs):
+            c = contributions[arg]
+            if c is None or not target.requires_grad:
+                continue
+            if not (type(target._value) is float and isinstance(c, float)):  # a number for a number: as is
+                c = fitted(node, arg, c if type(c) is np.ndarray else as_array(c))
+            before = target._pass_grad
+            target._pass_grad = c if before is None else before + c
+    # store: as store_gradients does in mode "correct", reading the slots (and emptying them)
+    seen: set[int] = set()
+    for t in order:
+        g = t._pass_grad
+        if g is None:
+            continue
+        t._pass_grad = None
+        if t.op is None and t._grad is not None:
+            t._grad = t._grad + g  # a leaf adds this call's gradient to the last ones
+            continue
+        if type(g) is np.ndarray:
+            if id(g) in seen or g.base is not None:
+                g = g.copy()  # an array of its own, when shared or a view of another
+            seen.add(id(g))
+        t._grad = g
 
 
 def call_vjp(node: Tensor, g: Computed) -> Contributions:
@@ -211,6 +292,25 @@ def call_vjp(node: Tensor, g: Computed) -> Contributions:
 def numpy_float(value: Computed) -> np.ndarray | np.float64:
     """A Python float as a NumPy float; arrays as they are."""
     return value if isinstance(value, np.ndarray) else np.float64(value)
+
+
+def fitted(node: Tensor, arg: int, raw: np.ndarray, skip_unbroadcast: bool = False) -> np.ndarray:
+    """`raw`, a VJP's contribution to `node.inputs[arg]`, as backward adds it: checked against the
+    input's shape and summed back over broadcast axes (unless the no_unbroadcast bug skips that)."""
+    value = node.inputs[arg]._value
+    shape = value.shape if type(value) is np.ndarray else ()  # the input's shape, without the property call
+    if raw.shape == shape:
+        return raw
+    check_contribution_shape(node, arg, raw.shape)
+    return raw if skip_unbroadcast else unbroadcast(raw, shape)
+
+
+def wrong_count(node: Tensor, contributions: Any) -> VJPRuleError:
+    """The error for a VJP that did not return a tuple of one contribution per input."""
+    assert node.op is not None
+    n = len(node.inputs)
+    return VJPRuleError(f"the VJP of {node.op.name} returned {count_words(contributions)} "
+                        f"for {n} input{'s' if n != 1 else ''}")
 
 
 def count_words(contributions: Any) -> str:

@@ -34,8 +34,13 @@ class Tensor:
     edges (argument 0 and argument 1) and receives two contributions in backward.
     """
 
-    __slots__ = ("_value", "_grad", "requires_grad", "label", "op", "inputs", "params", "created", "__weakref__")
+    __slots__ = ("_value", "_grad", "requires_grad", "label", "op", "inputs", "params", "created", "_pass_grad",
+                 "__weakref__")
     __array_priority__ = 1000  # so `ndarray * Tensor` defers to Tensor.__rmul__
+    # the gradient the running backward pass has summed here so far: its scratch space, cheaper to
+    # reach than a dict entry; set by backward.backward_correct for the nodes of its pass, and
+    # emptied (None) as it stores them in .grad
+    _pass_grad: "Computed | None"
 
     def __init__(self, data: Any, requires_grad: bool = False, label: str | None = None) -> None:
         # a number is kept as a Python float (see `data`); an array the caller passed is used as is

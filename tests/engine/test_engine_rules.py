@@ -145,3 +145,33 @@ def test_every_broadcasting_op_passes_its_own_check_in_every_mode(name, mode):
     y.data += 1.0  # keep div and friends away from zero
     backward_ones(apply(name, x, y), mode)
     assert y.grad is not None
+
+
+# ---- the same refusals on Python floats, where backward's scalar fast path calls rules directly ----
+
+
+def number_leaf(value: float) -> Tensor:
+    return Tensor(value, requires_grad=True)  # a 0-d value kept as a Python float (see Tensor.data)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize(("name", "vjp", "message"), [
+    ("mul", lambda g, out, x, y: (g * y,), r"VJP of mul returned 1 contribution for 2 inputs"),
+    ("mul", lambda g, out, x, y: (g * y, g * x, g), r"VJP of mul returned 3 contributions for 2 inputs"),
+    ("mul", lambda g, out, x, y: [g * y, g * x], r"VJP of mul returned a list instead of a tuple"),
+    ("neg", lambda g, out, x: (-g, -g), r"VJP of neg returned 2 contributions for 1 input$"),
+    ("exp", lambda g, out, x: g * out, r"VJP of exp returned a float(64)? instead of a tuple"),
+    ("exp", lambda g, out, x: (), r"VJP of exp returned 0 contributions for 1 input$"),
+])
+def test_a_wrong_count_is_refused_on_floats(broken, mode, name, vjp, message):
+    broken(name, vjp)
+    x, y = number_leaf(2.0), number_leaf(3.0)
+    out = apply(name, x, y) if OPS[name].arity == 2 else apply(name, x)
+    with pytest.raises(VJPRuleError, match=message):
+        out.backward(np.ones(()) if mode == "alias" else None, mode=mode)
+
+
+def test_a_contribution_that_is_not_a_number_is_checked_on_floats(broken):
+    broken("mul", lambda g, out, x, y: (np.full(2, g * y), g * x))
+    with pytest.raises(VJPRuleError, match=r"VJP of mul .* shape \(2,\) for input 0 of shape \(\)"):
+        apply("mul", number_leaf(2.0), number_leaf(3.0)).backward()

@@ -165,3 +165,25 @@ def test_record_holds_arrays_that_later_changes_do_not_reach(mode):
         for (c0, g0), (c1, g1) in zip(saved, now, strict=True):
             np.testing.assert_array_equal(c0, c1)
             np.testing.assert_array_equal(g0, g1)
+
+
+# ---- backward's loop for mode "correct" without a record, against the general loop -------------
+
+
+def grads_of(program, record: bool, touched: list[int]) -> list:
+    """Every node's .grad after two backward calls (leaves accumulate), and its type; the nodes
+    numbered in `touched` have had their `.data` read first, so their value is a 0-d array."""
+    nodes = build(program, as_tensor=False)
+    for i in touched:
+        nodes[i % len(nodes)].data  # noqa: B018 (reading it turns the Python float into an array)
+    for _ in range(2):
+        nodes[-1].backward(record=record)
+    return [(type(t.grad), None if t.grad is None else np.asarray(t.grad).tobytes()) for t in nodes]
+
+
+@settings(max_examples=300, deadline=None)
+@given(programs(unary=ALL_UNARY), st.lists(st.integers(0, 30), max_size=3))
+def test_the_fast_loop_leaves_the_general_loops_gradients(program, touched):
+    # record=True runs the general loop, record=False backward_correct's; the same bits and types
+    with np.errstate(all="ignore"):
+        assert grads_of(program, False, touched) == grads_of(program, True, touched)
