@@ -1,6 +1,8 @@
 """The value type: a float64 NumPy array that remembers the op and inputs that made it."""
 
 import itertools
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -15,6 +17,9 @@ FLOAT64 = np.dtype(np.float64)
 # numbers tensors in the order they are made: a node is made after its inputs, so newest first is
 # a reverse topological order (see backward.reverse_creation_order)
 CREATED = itertools.count()
+# the params of a node without any, one read-only mapping shared by all: a dict of its own per
+# node cost ~0.1 us to make and free, a sixth of building a scalar node
+NO_PARAMS: Mapping[str, Any] = MappingProxyType({})
 
 
 def as_array(data: Any) -> np.ndarray:
@@ -50,7 +55,7 @@ class Tensor:
         self.label = label
         self.op: Op | None = None
         self.inputs: tuple[Tensor, ...] = ()
-        self.params: dict[str, Any] = {}
+        self.params: Mapping[str, Any] = NO_PARAMS
         self.created = next(CREATED)  # this tensor's place in creation order
 
     @property
@@ -273,6 +278,6 @@ def node(op: Op, inputs: tuple[Tensor, ...], value: Any, requires_grad: bool, pa
     out.label = None
     out.op = op
     out.inputs = inputs
-    out.params = {} if params is None else params
+    out.params = params or NO_PARAMS
     out.created = next(CREATED)
     return out
