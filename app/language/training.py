@@ -63,21 +63,34 @@ class History:
             "line": line,
             "grad_norm": norm,
             "grad_norm_clipped": norm,
-            "values": [float(np.sum(data.get(t, t.data))) for t in self.leaves],
-            "grads": [0.0 if t.grad is None else float(np.sum(t.grad)) for t in self.leaves],
+            "values": [total(data.get(t, t.data)) for t in self.leaves],
+            "grads": [0.0 if t.grad is None else total(t.grad) for t in self.leaves],
         })
 
     def clipped(self, leaves: list[Tensor]) -> None:
         """A clip after the latest call: its norm after clipping, and the gradients it left."""
         if self.calls and self.total_calls == self.calls[-1]["call"]:
             self.calls[-1]["grad_norm_clipped"] = grad_norm(leaves)
-            self.calls[-1]["grads"] = [0.0 if t.grad is None else float(np.sum(t.grad)) for t in self.leaves]
+            self.calls[-1]["grads"] = [0.0 if t.grad is None else total(t.grad) for t in self.leaves]
+
+
+def total(a: Value) -> float:
+    """float(np.sum(a)); of a 0-d value without the NumPy call (one per leaf and call of a scalar program,
+    most of the time of keeping its history). NumPy's sum starts from 0.0, so -0.0 sums to 0.0: + 0.0."""
+    return float(a) + 0.0 if a.ndim == 0 else float(np.sum(a))
+
+
+def squares(a: Value) -> float:
+    """float(np.sum(np.square(a))); for a 0-d value x * x in Python floats, the same IEEE product."""
+    if a.ndim == 0:
+        x = float(a)
+        return x * x
+    return float(np.sum(np.square(a)))
 
 
 def grad_norm(leaves: list[Tensor]) -> float:
     """The global 2-norm of the leaves' gradients, as clip_grad_norm measures it."""
-    total = sum(float(np.sum(np.square(t.grad))) for t in leaves if t.grad is not None)
-    return math.sqrt(total)
+    return math.sqrt(sum(squares(t.grad) for t in leaves if t.grad is not None))
 
 
 def clip_grad_value(leaves: list[Tensor], clip: float) -> None:

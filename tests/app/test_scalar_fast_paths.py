@@ -4,9 +4,10 @@ a record written with them must be byte-identical to one written without."""
 import math
 
 import numpy as np
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from app.language.training import squares, total
 from engine import Tensor
 from engine.backward import reverse_topological_order
 from engine.diagnostics import all_finite, frobenius_norm
@@ -17,12 +18,15 @@ ANY_FLOAT = st.floats(allow_nan=True, allow_infinity=True)
 
 
 @given(ANY_FLOAT)
+@example(-0.0)
 def test_a_scalars_finiteness_is_numpys(x: float) -> None:
     for value in (np.array(x), np.float64(x)):
         assert all_finite(value) is bool(np.isfinite(value).all())
 
 
 @given(ANY_FLOAT)
+@example(-0.0)
+@example(1e200)  # squares to inf: the norm is inf, not 1e200
 def test_a_scalars_norm_is_numpys_bit_for_bit(x: float) -> None:
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
         expected = float(np.sqrt(np.sum(np.array(x) ** 2)))
@@ -72,3 +76,13 @@ def test_top_paths_on_floats_are_those_on_arrays(root: Tensor, k: int, seed: flo
 def same_bits(a: float, b: float) -> bool:
     """Equal as the JSON writer sees them: the same float (-0.0 apart from 0.0), or both NaN."""
     return (math.isnan(a) and math.isnan(b)) or float(a).hex() == float(b).hex()
+
+
+@given(ANY_FLOAT)
+@example(-0.0)
+def test_a_scalars_history_numbers_are_numpys_bit_for_bit(x: float) -> None:
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+        expected_total, expected_squares = float(np.sum(np.array(x))), float(np.sum(np.square(np.array(x))))
+    for value in (np.array(x), np.float64(x)):
+        assert same_bits(total(value), expected_total)  # -0.0 sums to 0.0
+        assert same_bits(squares(value), expected_squares)
