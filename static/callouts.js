@@ -48,7 +48,7 @@ export function showSum(view, event, mode) {
   if (!callout) return;
   callout.text.textContent = sumText(event, mode, aliasing(view.model).events.get(event));
   callout.el.classList.add("show");
-  view.shownCallouts.push(callout.rect);
+  view.shownCallouts.push(callout);
 }
 
 /**

@@ -191,9 +191,48 @@ export function forwardState(model, k) {
   const sentEdges = new Set();
   for (const edge of view.edges.values()) if (boxes.get(edge.target).computed) sentEdges.add(edge.id);
   const active = k >= 1 && k <= vsteps.length ? vsteps[k - 1].box : null;
-  const currentEdges = new Set();
-  if (active !== null) for (const edge of view.edges.values()) if (edge.target === active) currentEdges.add(edge.id);
+  const currentEdges = new Set(active === null ? [] : view.edgesInto.get(active) ?? []);
   return { direction: "forward", k, n: vsteps.length, u, active, nodes, boxes, sentEdges, currentEdges };
+}
+
+/**
+ * The boxes and view edges whose state may differ between view steps `from` and `to` when they
+ * are neighbours: the boxes that fire or receive in the later one, with their edges, and the
+ * boxes and edges the earlier one lit. null (anything may differ) for other moves, and for a move
+ * to or from the end, where every gradient becomes final. The drawing updates only these.
+ */
+export function stepChanges(model, direction, from, to) {
+  const [lo, hi] = from < to ? [from, to] : [to, from];
+  const vsteps = viewSteps(model, direction);
+  if (hi - lo !== 1 || hi > vsteps.length) return null;
+  const view = model.view;
+  const boxes = new Set();
+  const edges = new Set();
+  const boxOfNode = (id) => boxes.add(view.boxOf.get(id) ?? id);
+  for (const k of [lo, hi]) if (k >= 1) boxes.add(vsteps[k - 1].box);
+  if (direction === "forward") {
+    for (const id of model.graph.forward_order.slice(underlyingCount(vsteps, lo), underlyingCount(vsteps, hi))) boxOfNode(id);
+    for (const box of boxes) for (const edge of view.edgesInto.get(box) ?? []) edges.add(edge);
+    return { boxes, edges };
+  }
+  if (underlyingCount(vsteps, hi) >= model.backwardCount) return null;
+  if (lo === 0) boxOfNode(model.root); // the root shows its seed once stepping starts
+  const shared = aliasing(model).events;
+  const steps = model.graph.backward_steps;
+  for (const k of [lo, hi]) {
+    if (k < 1) continue;
+    const { first, count } = vsteps[k - 1];
+    for (const step of steps.slice(first, first + count)) {
+      for (const event of step.events) {
+        const edge = view.viewEdgeOf.get(event.edge);
+        if (edge !== undefined) edges.add(edge);
+        if (k !== hi) continue; // the earlier step's edges stop being current; its receivers keep their state
+        boxOfNode(event.to);
+        for (const id of shared.get(event)?.shared ?? []) boxOfNode(id);
+      }
+    }
+  }
+  return { boxes, edges };
 }
 
 export function stateAt(model, direction, k) {

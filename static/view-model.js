@@ -16,6 +16,11 @@ export function indexView(graph) {
   }
   const viewEdgeOf = new Map(); // graph edge id -> the view edge drawn for it
   for (const edge of view.edges) for (const id of edge.edges) viewEdgeOf.set(id, edge.id);
+  const edgesInto = new Map(); // box -> the view edges into it (its inputs), for a forward step
+  for (const edge of view.edges) {
+    if (edgesInto.has(edge.target)) edgesInto.get(edge.target).push(edge.id);
+    else edgesInto.set(edge.target, [edge.id]);
+  }
   return {
     open: new Set(view.open),
     reason: view.reason ?? null,
@@ -25,6 +30,7 @@ export function indexView(graph) {
     folded,
     edges: new Map(view.edges.map((e) => [e.id, e])),
     viewEdgeOf,
+    edgesInto,
     steps: { backward: view.steps, forward: forwardSteps(graph.forward_order, boxOf, view.folded ?? {}) },
   };
 }
