@@ -2,7 +2,7 @@
 
 import pytest
 
-from webtools import DIAMOND
+from webtools import DIAMOND, FLAT_CHAIN
 
 # scalar examples where some node sums contributions, and one with tensors and broadcasting
 SUMMING_SOURCES = [
@@ -298,3 +298,44 @@ def test_stepping_a_big_graph_brings_the_firing_node_into_view(web):
     pane = web.page.locator("[data-testid=graph]").bounding_box()
     assert pane["x"] <= active["x"] and active["x"] + active["width"] <= pane["x"] + pane["width"]
     assert pane["y"] <= active["y"] and active["y"] + active["height"] <= pane["y"] + pane["height"]
+
+
+# One step by the key, with every change to the drawing it makes before the frame (the handler's
+# own): the boxes, edges and other elements it touched.
+STEP_MUTATIONS = """() => {
+  const svg = document.querySelector('[data-testid=graph]');
+  const observer = new MutationObserver(() => {});
+  observer.observe(svg, { subtree: true, attributes: true, childList: true, characterData: true });
+  document.body.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowRight', bubbles: true }));
+  const records = observer.takeRecords();
+  observer.disconnect();
+  const boxes = new Set(), edges = new Set(), other = new Set();
+  for (const r of records) {
+    const el = r.target.nodeType === 1 ? r.target : r.target.parentElement;
+    const box = el.closest('[data-node-id], [data-group-id], [data-for]');
+    const edge = el.closest('[data-edge-id]');
+    if (box) boxes.add(box.dataset.nodeId ?? box.dataset.groupId ?? box.dataset.for);
+    else if (edge) edges.add(edge.dataset.edgeId);
+    else other.add(el === svg ? 'svg' : el.getAttribute('class'));
+  }
+  return { boxes: [...boxes], edges: [...edges], other: [...other] };
+}"""
+
+
+def test_a_step_touches_only_the_boxes_and_edges_it_involves(web, api):
+    # 501 boxes: a step that rewrote or restyled every box would show here, not only in bench/page.py
+    graph = api.graph(FLAT_CHAIN)
+    view = graph["view"]
+    view_edge = {e: v["id"] for v in view["edges"] for e in v["edges"]}
+    k = len(view["steps"]) // 2
+    web.open(src=FLAT_CHAIN, step=k)
+    touched = web.page.evaluate(STEP_MUTATIONS)
+    before, after = view["steps"][k - 1], view["steps"][k]
+    events = [e for s in graph["backward_steps"][after["first"]:after["first"] + after["count"]] for e in s["events"]]
+    lit = [e for s in graph["backward_steps"][before["first"]:before["first"] + before["count"]] for e in s["events"]]
+    involved_boxes = {before["box"], after["box"]} | {view["box_of"][e["to"]] for e in events}
+    involved_edges = {view_edge[e["edge"]] for e in events + lit if e["edge"] in view_edge}
+    assert after["box"] in touched["boxes"], "the firing box is lit"
+    assert set(touched["boxes"]) <= involved_boxes, f"boxes the step does not involve: {set(touched['boxes']) - involved_boxes}"
+    assert set(touched["edges"]) <= involved_edges, f"edges the step does not involve: {set(touched['edges']) - involved_edges}"
+    assert set(touched["other"]) <= {"svg", "viewport"}, touched["other"]
