@@ -14,12 +14,15 @@ import { InputsPanel } from "./inputs.js";
 import { Inspector } from "./inspector.js";
 import { latestOnly } from "./latest.js";
 import {
-  connect as connectPanels, foldEditor, foldOnPhone, hideError, loadExample, showBusy, showError, showExampleFor, showGallery,
+  connect as connectPanels, foldEditor, foldOnPhone, foldWhenNarrowed, hideError, loadExample, showBusy, showError, showExampleFor, showGallery,
   showLanguage, showTheme,
 } from "./panels.js";
 import { Player } from "./player.js";
 import { isPresenting, setPresenter, watchFullscreen } from "./presenter.js";
-import { applyView, byNumber, connect as connectSession, goToNode, markReady, run, select, setDirection, showLive, showStep, toggleGroup } from "./session.js";
+import { watchTurns } from "./rotation.js";
+import {
+  applyView, byNumber, connect as connectSession, goToNode, markReady, relayout, run, select, setDirection, showLive, showStep, toggleGroup,
+} from "./session.js";
 import { connect as connectShare, copyLink, downloadJson, downloadPng, downloadRendered, downloadSvg, scheduleUrlWrite } from "./share.js";
 import { initTheme, toggleTheme } from "./theme.js";
 import { TrainingPanel } from "./training.js";
@@ -49,6 +52,8 @@ const state = {
   modeWords: null,
   // which backward() call of a training loop is drawn (from 1); null: the last
   call: null,
+  // which way the drawing on screen was laid out, "LR" or "TB" (direction.js); null before one
+  layoutDirection: null,
 };
 
 const view = new GraphView($("graph"));
@@ -172,6 +177,12 @@ $("editor-fold").addEventListener("click", () => foldEditor(!body.classList.cont
 new ResizeObserver(() => {
   if (state.fitMode !== "user" && state.model) fit(state.fitMode);
 }).observe($("graph"));
+foldWhenNarrowed();
+watchTurns(document.querySelector(".graph-pane"), {
+  drawnDirection: () => (state.model ? state.layoutDirection : null),
+  busy: () => body.dataset.ready !== "true",
+  relayout,
+});
 watchFullscreen(() => setPresenter(false, afterPresenter));
 initTheme(showTheme);
 

@@ -26,6 +26,17 @@ export function foldOnPhone() {
   if (PHONE.matches) foldEditor(true);
 }
 
+/**
+ * A window narrowed to a phone's width (a phone turned upright) folds the editor as a page opened
+ * on a phone does, so that the graph gets the height to stand up in (rotation.js); not under the
+ * user's typing.
+ */
+export function foldWhenNarrowed() {
+  PHONE.addEventListener("change", () => {
+    if (PHONE.matches && state.model && document.activeElement !== $("source")) foldEditor(true);
+  });
+}
+
 export function showError(error) {
   const box = $("error");
   const where = error.line ? ` (line ${error.line}, column ${error.col})` : "";

@@ -3,6 +3,7 @@
 
 import { fetchGraph, fetchView, serverless } from "./api.js";
 import { mayRetry, retryLater } from "./busy.js";
+import { layoutDirection } from "./direction.js";
 import { viewThatFits } from "./fitting.js";
 import { backwardMoves, forwardMoves } from "./flow.js";
 import { groupChain } from "./names.js";
@@ -53,15 +54,16 @@ export async function run({ step = 0, gradcheckSummary = false, attempt = 0 } = 
   const wasAtEnd = player.n > 0 && player.k === player.n;
   const previousK = player.k;
   const previousGroups = state.model ? groupsSignature(state.model.graph) : null;
+  const direction = layoutDirection();
   body.dataset.ready = "false";
   body.dataset.state = "loading";
   let graph;
   try {
-    graph = await fetchGraph({ source, mode: state.mode, gradcheck: state.gradcheck, open: state.open, call: state.call });
+    graph = await fetchGraph({ source, mode: state.mode, gradcheck: state.gradcheck, open: state.open, call: state.call, direction });
     // an edit that changed the program's calls: the groups left open were other groups
     if (step === "edit" && state.open !== null && groupsSignature(graph) !== previousGroups) {
       state.open = null;
-      graph = { ...graph, ...(await fetchView({ source, mode: state.mode, gradcheck: state.gradcheck, open: null, call: state.call })) };
+      graph = { ...graph, ...(await fetchView({ source, mode: state.mode, gradcheck: state.gradcheck, open: null, call: state.call, direction })) };
     }
   } catch (error) {
     failed(error, request, attempt, () => run({ step, gradcheckSummary, attempt: attempt + 1 }));
@@ -69,11 +71,12 @@ export async function run({ step = 0, gradcheckSummary = false, attempt = 0 } = 
   }
   if (request !== state.request) return; // a newer run has started
   if (state.open === null) {
-    const smaller = await viewThatFits(graph, (open) => fetchView({ source, mode: state.mode, gradcheck: state.gradcheck, open, call: state.call }), fitsWindow);
+    const smaller = await viewThatFits(graph, (open) => fetchView({ source, mode: state.mode, gradcheck: state.gradcheck, open, call: state.call, direction }), fitsWindow);
     if (request !== state.request) return;
     if (smaller) graph = { ...graph, ...smaller };
   }
   state.source = source;
+  state.layoutDirection = direction;
   let k = 0;
   if (typeof step === "number") k = step;
   else if (step === "keep") k = previousK;
@@ -117,16 +120,18 @@ export async function showLive(attempt = 0) {
   const request = ++state.request;
   const source = editor.value;
   const open = [...state.model.view.open].sort(byNumber);
+  const direction = layoutDirection();
   body.dataset.ready = "false";
   let graph;
   try {
-    graph = await fetchGraph({ source, mode: state.mode, gradcheck: state.gradcheck, open, call: state.call });
+    graph = await fetchGraph({ source, mode: state.mode, gradcheck: state.gradcheck, open, call: state.call, direction });
   } catch (error) {
     failed(error, request, attempt, () => showLive(attempt + 1));
     return;
   }
   if (request !== state.request) return;
   state.source = source;
+  state.layoutDirection = direction;
   showGraph(graph, source, player.k);
   markReady();
 }
@@ -206,17 +211,30 @@ async function showView(open, focusId = null, attempt = 0) {
 }
 
 /**
- * The view with the groups `open` open, or null: an error (shown; a busy answer asked `again`), or
- * a newer request started.
+ * The view with the groups `open` open, laid out the way the pane now asks, or null: an error
+ * (shown; a busy answer asked `again`), or a newer request started.
  */
 async function askView(open, request, attempt, again) {
+  const direction = layoutDirection();
   try {
-    const answer = await fetchView({ source: state.source, mode: state.mode, gradcheck: state.gradcheck, open: [...open].sort(byNumber), call: state.call });
-    return request === state.request ? answer : null;
+    const answer = await fetchView({ source: state.source, mode: state.mode, gradcheck: state.gradcheck, open: [...open].sort(byNumber), call: state.call, direction });
+    if (request !== state.request) return null;
+    state.layoutDirection = direction;
+    return answer;
   } catch (error) {
     failed(error, request, attempt, again);
     return null;
   }
+}
+
+/**
+ * The graph pane turned (rotation.js): the same view laid out the other way, at the same step, with
+ * the same groups open and the same selection. A pan or zoom by hand is let go: the drawing has a
+ * new shape, fitted to the pane as a new graph would be.
+ */
+export function relayout() {
+  if (state.fitMode === "user") state.fitMode = "readable";
+  return showView(state.model.view.open);
 }
 
 /** Show another view of the model's graph, at the view step covering the same underlying steps. */

@@ -117,3 +117,39 @@ def test_a_portrait_graph_pane_gets_a_top_to_bottom_layout(web_factory, viewport
     for node in web.node_ids():
         sizes = web.page.evaluate(NODE_TEXT_PX, node)
         assert sizes and min(sizes) >= 11, (node, sizes)
+
+
+def test_a_turned_pane_is_laid_out_again_the_other_way(web_factory):
+    """A window resized from landscape to portrait (a phone rotated) asks for its view again, top to bottom,
+    and back: at the same step, with the same node selected, and only when the direction changes."""
+    web = web_factory(viewport={"width": 1280, "height": 720})
+    web.page.clock.install()  # a settle timer fires when the test moves the clock on
+    asked = []
+    web.page.on("request", lambda r: asked.append(json.loads(r.post_data)["direction"])
+                if r.url.endswith(("/api/graph", "/api/view")) and r.post_data else None)
+    web.open(src=DIAMOND, step=2)
+    web.page.click("[data-testid=graph] [data-node-id] .box >> nth=0")
+    selected = web.page.get_attribute("[data-testid=graph] [data-node-id].selected", "data-node-id")
+    # the details panel that opened narrows the pane to a square: the drawing does not turn with it
+    web.after_two_frames()
+    web.page.clock.run_for(2_000)
+    assert web.page.evaluate("() => document.body.dataset.ready") == "true"
+    assert asked == ["LR"]
+    for viewport, direction, rank_axis in [(PHONE, "TB", 1), ({"width": 1280, "height": 720}, "LR", 0)]:
+        drawn = web.graphs_drawn()
+        web.page.set_viewport_size(viewport)
+        web.wait_for_new_graph(drawn)
+        assert asked[-1] == direction
+        centre = web.page.evaluate(BOX_CENTRES)
+        for leaf in "abc":
+            assert centre["L"][rank_axis] > centre[leaf][rank_axis] + 50, (direction, leaf, centre)
+        assert web.step_label() == "step 2 / 4"
+        assert web.page.get_attribute("[data-testid=graph] [data-node-id].selected", "data-node-id") == selected
+        web.screenshot(f"34-turned-{direction}.png")
+    # a resize that keeps the pane landscape asks for nothing, once the resize has settled
+    drawn = web.graphs_drawn()
+    web.page.set_viewport_size({"width": 1000, "height": 700})
+    web.after_two_frames()  # the pane's resize is observed
+    web.page.clock.run_for(2_000)  # the settle timer fires now: a request would start within it
+    assert web.page.evaluate("() => document.body.dataset.ready") == "true"
+    assert web.graphs_drawn() == drawn and asked == ["LR", "TB", "LR"]
