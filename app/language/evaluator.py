@@ -57,9 +57,15 @@ class Evaluator:
         self.literal_spans: dict[int, Span] = {}  # id(scalar leaf) -> where its number is written
         self.read_plainly: set[int] = set()
         self.modules: dict[str, Any] = {}
+        self.node_spans: dict[ast.AST, Span] = {}
 
     def span(self, node: ast.AST) -> Span:
-        return node_span(node, self.lines)
+        """node_span, worked out once per syntax node: loops and calls ask for the same nodes' spans
+        again and again (every tensor made and every step counted has one)."""
+        span = self.node_spans.get(node)
+        if span is None:
+            span = self.node_spans[node] = node_span(node, self.lines)
+        return span
 
     def error(self, kind: str, message: str, node: ast.AST) -> ExpressionError:
         return ExpressionError.at(kind, message, self.span(node))
