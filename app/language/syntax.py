@@ -6,7 +6,9 @@ so the recursive evaluator only ever sees a small, shallow tree of allowed nodes
 """
 
 import ast
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from app.language.characters import check_characters, check_size, normalize_newlines
 from app.language.errors import ExpressionError, Span, name_span, node_span
@@ -106,6 +108,10 @@ def syntax_error(e: SyntaxError, lines: list[str]) -> ExpressionError:
 
 UNPLACED = (ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop)
 """Nodes that only mark what their parent does (Load, Add, ...): nothing to check, no position."""
+# The walk runs for every node of every program, so it asks `type(node) in` a set rather than isinstance
+# of a tuple: the parser makes nodes of these exact classes, never of subclasses.
+UNPLACED_TYPES = frozenset(kind for base in UNPLACED for kind in base.__subclasses__())
+ALLOWED_TYPES = frozenset(ALLOWED)
 
 
 def check_tree(tree: ast.Module, lines: list[str]) -> Outline:
@@ -137,7 +143,7 @@ def check_tree(tree: ast.Module, lines: list[str]) -> Outline:
             problem = (count, *found, placed)
             break
         gathered.add(node)
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id not in FUNCTIONS \
+        if type(node) is ast.Call and type(node.func) is ast.Name and node.func.id not in FUNCTIONS \
                 and node.func.id not in BUILTIN_NAMES:
             unknown_calls.append((count, node.func))
         stack.extend((child, depth + 1, child if hasattr(child, "lineno") else placed)
@@ -161,10 +167,10 @@ def children_of(node: ast.AST) -> list[ast.AST]:
     for name in node._fields:
         value = getattr(node, name, None)
         if isinstance(value, ast.AST):
-            if not isinstance(value, UNPLACED):
+            if type(value) not in UNPLACED_TYPES:
                 children.append(value)
         elif isinstance(value, list):
-            children.extend(v for v in value if isinstance(v, ast.AST) and not isinstance(v, UNPLACED))
+            children.extend(v for v in value if isinstance(v, ast.AST) and type(v) not in UNPLACED_TYPES)
     return children
 
 
@@ -200,56 +206,96 @@ def outline_of(tree: ast.Module) -> Outline:
     return gathered.outline()
 
 
-def forbidden(node: ast.AST, lines: list[str]) -> tuple[str, str, Span | None] | None:
-    """(kind, message, span) if `node` is outside the language, else None; a span of None is the node's
-    place. Calls of unknown names are check_tree's to find."""
-    if not isinstance(node, ALLOWED):
-        return "syntax", FORBIDDEN.get(type(node), f"{type(node).__name__} is not part of the language"), None
-    if isinstance(node, (ast.Import, ast.ImportFrom)):
-        return import_problem(node)
-    if isinstance(node, ast.FunctionDef):
-        args = node.args
-        if node.returns is not None:
-            return "syntax", "annotations are not supported: write def name(x):", None
-        if node.decorator_list:
-            return "syntax", "decorators are not supported", node_span(node.decorator_list[0], lines)
-        if args.vararg or args.kwarg:
-            return "syntax", "*args and **kwargs are not supported: name each parameter", None
-        if node.name.startswith("_") and node.name.startswith("__"):
-            return "syntax", f"name '{node.name}' is not allowed", None
-    elif isinstance(node, ast.arg):
-        if node.arg.startswith("__"):
-            return "syntax", f"name '{node.arg}' is not allowed", None
-        if node.annotation is not None:
-            return "syntax", "annotations are not supported: write the parameter's name alone", None
-    elif isinstance(node, ast.For) and node.orelse:
-        return "syntax", "for ... else is not supported", None
-    elif isinstance(node, ast.Assign):
-        for target in node.targets:
-            problem = target_problem(target, lines)
-            if problem is not None:
-                return problem
-    elif isinstance(node, ast.AugAssign):
-        return target_problem(node.target, lines)
-    elif isinstance(node, ast.BinOp) and type(node.op) not in BINARY_OPERATORS and type(node.op) not in NUMBER_ONLY:
-        return "syntax", f"operator '{OPERATOR_SYMBOLS[type(node.op)]}' is not supported", None
-    elif isinstance(node, ast.UnaryOp) and type(node.op) not in UNARY_OPERATORS and not isinstance(node.op, ast.Not):
-        return "syntax", f"operator '{OPERATOR_SYMBOLS[type(node.op)]}' is not supported", None
-    elif isinstance(node, ast.Constant):
-        return constant_problem(node.value)
-    elif isinstance(node, ast.Name) and node.id.startswith("__"):
-        return "syntax", f"name '{node.id}' is not allowed", None
-    elif isinstance(node, ast.Attribute) and node.attr not in KNOWN_ATTRIBUTES:
-        return "syntax", (f"attribute '{node.attr}' is not part of the language: use x.data, x.grad, x.label or an "
-                          "op method such as x.tanh()"), name_span(node, node.attr, lines)
-    elif isinstance(node, ast.keyword) and node.arg is None:
-        return "syntax", "unpacking with ** is not supported: pass each keyword", None
-    elif isinstance(node, ast.Call) and not isinstance(node.func, (ast.Name, ast.Attribute)):
-        return "syntax", "only functions and methods can be called, e.g. tanh(x) or x.tanh()", None
+Problem = tuple[str, str, Span | None]
+"""(kind, message, span) of a node outside the language; a span of None is the node's place."""
+
+
+def forbidden(node: ast.AST, lines: list[str]) -> Problem | None:
+    """The problem of `node` if it is outside the language, else None. Calls of unknown names are
+    check_tree's to find."""
+    kind = type(node)
+    if kind not in ALLOWED_TYPES:
+        return "syntax", FORBIDDEN.get(kind, f"{kind.__name__} is not part of the language"), None
+    check = NODE_CHECKS.get(kind)
+    return None if check is None else check(node, lines)
+
+
+def function_problem(node: ast.FunctionDef, lines: list[str]) -> Problem | None:
+    args = node.args
+    if node.returns is not None:
+        return "syntax", "annotations are not supported: write def name(x):", None
+    if node.decorator_list:
+        return "syntax", "decorators are not supported", node_span(node.decorator_list[0], lines)
+    if args.vararg or args.kwarg:
+        return "syntax", "*args and **kwargs are not supported: name each parameter", None
+    if node.name.startswith("_") and node.name.startswith("__"):
+        return "syntax", f"name '{node.name}' is not allowed", None
     return None
 
 
-def target_problem(target: ast.expr, lines: list[str]) -> tuple[str, str, Span] | None:
+def parameter_problem(node: ast.arg, lines: list[str]) -> Problem | None:
+    if node.arg.startswith("__"):
+        return "syntax", f"name '{node.arg}' is not allowed", None
+    if node.annotation is not None:
+        return "syntax", "annotations are not supported: write the parameter's name alone", None
+    return None
+
+
+def assign_problem(node: ast.Assign, lines: list[str]) -> Problem | None:
+    for target in node.targets:
+        problem = target_problem(target, lines)
+        if problem is not None:
+            return problem
+    return None
+
+
+def binary_problem(node: ast.BinOp, lines: list[str]) -> Problem | None:
+    if type(node.op) in BINARY_OPERATORS or type(node.op) in NUMBER_ONLY:
+        return None
+    return "syntax", f"operator '{OPERATOR_SYMBOLS[type(node.op)]}' is not supported", None
+
+
+def unary_problem(node: ast.UnaryOp, lines: list[str]) -> Problem | None:
+    if type(node.op) in UNARY_OPERATORS or isinstance(node.op, ast.Not):
+        return None
+    return "syntax", f"operator '{OPERATOR_SYMBOLS[type(node.op)]}' is not supported", None
+
+
+def attribute_problem(node: ast.Attribute, lines: list[str]) -> Problem | None:
+    if node.attr in KNOWN_ATTRIBUTES:
+        return None
+    return "syntax", (f"attribute '{node.attr}' is not part of the language: use x.data, x.grad, x.label or an "
+                      "op method such as x.tanh()"), name_span(node, node.attr, lines)
+
+
+def call_problem(node: ast.Call, lines: list[str]) -> Problem | None:
+    if isinstance(node.func, (ast.Name, ast.Attribute)):
+        return None
+    return "syntax", "only functions and methods can be called, e.g. tanh(x) or x.tanh()", None
+
+
+# what is checked of each kind of node beyond its being allowed (the others need nothing more)
+NODE_CHECKS: dict[type, Callable[[Any, list[str]], Problem | None]] = {
+    ast.Import: lambda node, lines: import_problem(node),
+    ast.ImportFrom: lambda node, lines: import_problem(node),
+    ast.FunctionDef: function_problem,
+    ast.arg: parameter_problem,
+    ast.For: lambda node, lines: ("syntax", "for ... else is not supported", None) if node.orelse else None,
+    ast.Assign: assign_problem,
+    ast.AugAssign: lambda node, lines: target_problem(node.target, lines),
+    ast.BinOp: binary_problem,
+    ast.UnaryOp: unary_problem,
+    ast.Constant: lambda node, lines: constant_problem(node.value),
+    ast.Name: lambda node, lines: ("syntax", f"name '{node.id}' is not allowed", None) if node.id.startswith("__")
+    else None,
+    ast.Attribute: attribute_problem,
+    ast.keyword: lambda node, lines: ("syntax", "unpacking with ** is not supported: pass each keyword", None)
+    if node.arg is None else None,
+    ast.Call: call_problem,
+}
+
+
+def target_problem(target: ast.expr, lines: list[str]) -> Problem | None:
     if isinstance(target, (ast.Name, ast.Subscript)):
         return None
     if isinstance(target, ast.Attribute):
@@ -263,7 +309,7 @@ def target_problem(target: ast.expr, lines: list[str]) -> tuple[str, str, Span] 
     return "syntax", "assign to a name, a list entry or several names (w, b = ...)", node_span(target, lines)
 
 
-def import_problem(node: ast.Import | ast.ImportFrom) -> tuple[str, str, Span | None] | None:
+def import_problem(node: ast.Import | ast.ImportFrom) -> Problem | None:
     if isinstance(node, ast.ImportFrom):
         names = IMPORTS.get(node.module or "")
         if names is not None and node.level == 0 and all(a.name in names and a.asname is None for a in node.names):
@@ -273,7 +319,7 @@ def import_problem(node: ast.Import | ast.ImportFrom) -> tuple[str, str, Span | 
     return "syntax", f"this import is not available: the only imports are {ALLOWED_IMPORTS}", None
 
 
-def constant_problem(value: object) -> tuple[str, str, Span | None] | None:
+def constant_problem(value: object) -> Problem | None:
     """Numbers, strings (for print and labels), True, False and None."""
     if isinstance(value, bytes):
         return "syntax", "bytes are not supported: write a string", None

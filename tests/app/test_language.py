@@ -295,6 +295,27 @@ def test_non_finite_results_are_not_errors():
     ("x = " + "-" * 101 + "1", "limit", 1, 105, 106, "more than 100 operators in a row"),
     ("x = " + "(" * 101 + "1" + ")" * 101, "limit", 1, 105, 106, "brackets are nested more than 100 deep"),
     ("x = 1" + "0" * 100, "limit", 1, 5, 106, "a number with more than 100 digits"),
+    # each construct outside the language, named where it is (app/language/syntax.py's NODE_CHECKS)
+    ('@f\ndef g(x):\n    return x', 'syntax', 1, 2, 3, 'decorators are not supported'),
+    ('def g(x) -> int:\n    return x', 'syntax', 1, 1, 17, "annotations are not supported: write def name(x):"),
+    ('def g(*xs):\n    return 1', 'syntax', 1, 1, 12, '*args and **kwargs are not supported: name each parameter'),
+    ('def __g(x):\n    return x', 'syntax', 1, 1, 12, "name '__g' is not allowed"),
+    ('def g(__x):\n    return 1', 'syntax', 1, 7, 10, "name '__x' is not allowed"),
+    ('def g(x: int):\n    return x', 'syntax', 1, 7, 13,
+     "annotations are not supported: write the parameter's name alone"),
+    ('for i in range(2):\n    x = i\nelse:\n    x = 0', 'syntax', 1, 1, 19, 'for ... else is not supported'),
+    ('x = 3 | 1', 'syntax', 1, 5, 10, "operator '|' is not supported"),
+    ('x = ~3', 'syntax', 1, 5, 7, "operator '~' is not supported"),
+    ("x = b'ab'", 'syntax', 1, 5, 10, 'bytes are not supported: write a string'),
+    ('x = 2j', 'syntax', 1, 5, 7, 'complex numbers are not supported'),
+    ('x = ...', 'syntax', 1, 5, 8, "'...' is not allowed"),
+    ('__x = 1', 'syntax', 1, 1, 4, "name '__x' is not allowed"),
+    ('x = [1]\ny = x.shape', 'syntax', 2, 7, 12,
+     "attribute 'shape' is not part of the language: use x.data, x.grad, x.label or an op method such as x.tanh()"),
+    ('x = max(**{})', 'syntax', 1, 9, 13, 'unpacking with ** is not supported: pass each keyword'),
+    ('x = (1)(2)', 'syntax', 1, 5, 11, 'only functions and methods can be called, e.g. tanh(x) or x.tanh()'),
+    ('from math import sqrt', 'syntax', 1, 1, 22, "this import is not available: the only imports are from "
+                                                  "micrograd.engine import Value, import random, import math"),
 ])
 def test_errors_say_what_and_where(source, kind, line, col, end_col, message):
     error = error_of(source)
