@@ -18,7 +18,7 @@ import {
   showLanguage, showTheme,
 } from "./panels.js";
 import { Player } from "./player.js";
-import { isPresenting, setPresenter, watchFullscreen } from "./presenter.js";
+import { isPresenting, setPresenter, toggleNumbers, watchFullscreen } from "./presenter.js";
 import { watchTurns } from "./rotation.js";
 import {
   applyView, byNumber, connect as connectSession, goToNode, markReady, relayout, run, select, setDirection, showLive, showStep, toggleGroup,
@@ -143,6 +143,7 @@ controls.listen({
   zoomIn: () => zoom(1.25),
   zoomOut: () => zoom(0.8),
   presenter: () => setPresenter(!isPresenting(), afterPresenter),
+  numbers: toggleNumbers,
   toggleTheme: () => toggleTheme(showTheme),
   toggleGradcheck: () => {
     state.gradcheck = !state.gradcheck;

@@ -11,6 +11,7 @@ export const KEYS = [
   { keys: ["End"], action: "toEnd", help: "to the last step" },
   { keys: ["f", "F"], action: "fit", help: "fit the whole graph in the window" },
   { keys: ["p", "P"], action: "presenter", help: "presenter mode: large text, thick lines" },
+  { keys: ["n", "N"], action: "numbers", help: "presenting: show or hide the sliders and the training plot, beside the graph" },
   { keys: ["/"], action: "find", help: "find a node by its label (Enter: the next match)" },
   { keys: ["?"], action: "help", help: "this help" },
 ];
@@ -44,6 +45,7 @@ const BUTTONS = {
   "zoom-in": "zoomIn",
   "zoom-out": "zoomOut",
   presenter: "presenter",
+  "presenter-numbers": "numbers",
   theme: "toggleTheme",
   gradcheck: "toggleGradcheck",
   "copy-link": "copyLink",

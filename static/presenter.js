@@ -1,4 +1,5 @@
-// Presenter mode: full screen when the browser allows it, editor hidden, big text, thick lines.
+// Presenter mode: full screen when the browser allows it, editor hidden, big text, thick lines; the
+// program's numbers (sliders, training plot) on demand in a column beside the graph.
 
 export function isPresenting() {
   return document.body.classList.contains("presenter");
@@ -15,6 +16,16 @@ export async function setPresenter(on, onChange = () => {}) {
     await document.exitFullscreen().catch(() => {});
   }
   onChange(on);
+}
+
+/**
+ * Show or hide, while presenting, the sliders and the training panel beside the graph (app.css):
+ * a teacher moves a number or shows the loss without leaving presenter mode, and hides them again
+ * to give the graph the width. The choice stays for the next presentation.
+ */
+export function toggleNumbers() {
+  const on = document.body.classList.toggle("numbers-open");
+  document.querySelector('[data-testid="presenter-numbers"]').setAttribute("aria-pressed", String(on));
 }
 
 /** Leaving full screen (Esc) also leaves presenter mode. */

@@ -183,3 +183,38 @@ def test_no_control_covers_the_graph_or_the_banner(web_factory, width, height):
         assert not overlap(box, banner), control
     assert web.page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth"), "no sideways scrolling"
     web.screenshot(f"33-page-{width}x{height}.png")
+
+
+def test_presenting_the_numbers_come_beside_the_graph_and_move_it(web_factory):
+    """A teacher presenting brings back the sliders (and a training loop's plot) beside the graph: N or the
+    "numbers" button. A slider moved there changes the graph's numbers; nothing covers the drawing."""
+    web = web_factory(viewport={"width": 1280, "height": 720})
+    web.open(src=DIAMOND, step=3)
+    present(web)
+    slider = web.page.locator("[data-testid=inputs] input[type=range][data-label=a]")
+    assert slider.is_hidden(), "presenting, the graph has the room until asked"
+    web.page.click("[data-testid=presenter-numbers]")
+    assert web.page.get_attribute("[data-testid=presenter-numbers]", "aria-pressed") == "true"
+    assert slider.is_visible() and web.page.is_hidden("[data-testid=source]")
+    web.page.evaluate(FRAMES)  # the drawing is fitted to the narrower pane
+    pane = web.page.locator("[data-testid=graph]").bounding_box()
+    numbers = web.page.locator(".editor-pane").bounding_box()
+    assert numbers["width"] >= 200 and not overlap(numbers, pane)
+    for control in CONTROLS:
+        assert not overlap(web.page.locator(control).bounding_box(), pane), control
+    web.screenshot("35-presenter-numbers-1280x720.png")
+    assert boxes_inside(web) == [], "the whole diamond is still on screen"
+    # a click on the slider's track (a real pointer: nothing may cover it) moves a, and the graph follows
+    before = web.page.text_content("[data-testid=graph]")
+    drawn = web.graphs_drawn()
+    track = slider.bounding_box()
+    slider.click(position={"x": track["width"] * 0.9, "y": track["height"] / 2})
+    web.wait_for_new_graph(drawn)
+    assert float(slider.input_value()) > 2
+    assert web.page.text_content("[data-testid=graph]") != before
+    assert boxes_inside(web) == []
+    # N hides them again
+    web.page.evaluate("() => document.activeElement.blur()")
+    web.page.keyboard.press("n")
+    assert slider.is_hidden()
+    assert web.page.get_attribute("[data-testid=presenter-numbers]", "aria-pressed") == "false"
