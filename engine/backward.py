@@ -186,20 +186,29 @@ def backward_correct(order: list[Tensor], seed: Computed) -> None:
     general loop in backward() (tests hold the two equal, bit for bit), with its bookkeeping cut.
 
     Each node sums its gradient in a slot of its own (`Tensor._pass_grad`) rather than in a dict
-    entry. A node whose gradient and inputs are all Python floats (the scalar fast path, see
-    Tensor.data) calls its rule and adds the floats it returns at once: a float contribution to a
-    float input cannot be mis-shaped, so there is nothing to check. Anything else (arrays, a rule
-    that raises on floats, a contribution that is not a float, not a tuple of one per input) takes
-    the checked way, which is the general loop's.
+    entry, and stores it in `.grad` as it fires (leaves at the end), not in a second pass. A node
+    whose gradient and inputs are all Python floats (the scalar fast path, see Tensor.data) calls
+    its rule and adds the floats it returns at once: a float contribution to a float input cannot
+    be mis-shaped, so there is nothing to check. Anything else (arrays, a rule that raises on
+    floats, a contribution that is not a float, not a tuple of one per input) takes the checked
+    way, which is the general loop's.
     """
     for t in order:
         t._pass_grad = None
     order[0]._pass_grad = seed
+    stored: set[int] = set()  # the ids of the arrays handed out as .grad
+    leaves: list[Tensor] = []
     for node in order:
         g = node._pass_grad
-        op = node.op
-        if g is None or op is None:
+        if g is None:
             continue
+        op = node.op
+        if op is None:
+            leaves.append(node)
+            continue
+        # every consumer has fired, so g is complete: stored now, not in a second pass over the nodes
+        node._pass_grad = None
+        node._grad = g if type(g) is float else own_array(g, stored)
         inputs = node.inputs
         if type(g) is float and not op.params:
             # the scalar fast path, spelled out for its two kinds of node, x op y and op(x): a loop
@@ -247,21 +256,23 @@ def backward_correct(order: list[Tensor], seed: Computed) -> None:
                 c = fitted(node, arg, c if type(c) is np.ndarray else as_array(c))
             before = target._pass_grad
             target._pass_grad = c if before is None else before + c
-    # store: as store_gradients does in mode "correct", reading the slots (and emptying them)
-    seen: set[int] = set()
-    for t in order:
-        g = t._pass_grad
-        if g is None:
-            continue
-        t._pass_grad = None
-        if t.op is None and t._grad is not None:
-            t._grad = t._grad + g  # a leaf adds this call's gradient to the last ones
-            continue
-        if type(g) is np.ndarray:
-            if id(g) in seen or g.base is not None:
-                g = g.copy()  # an array of its own, when shared or a view of another
-            seen.add(id(g))
-        t._grad = g
+    for leaf in leaves:  # after every rule has run, so that a failing one leaves them as they were
+        g = leaf._pass_grad
+        assert g is not None
+        leaf._pass_grad = None
+        # a leaf adds this call's gradient to the last ones
+        leaf._grad = own_array(g, stored) if leaf._grad is None else leaf._grad + g
+
+
+def own_array(g: Computed, stored: set[int]) -> Computed:
+    """`g` to hand out as a `.grad`: a copy if it already is another tensor's (add passes one array
+    to both inputs; their ids are in `stored`) or a view of one, so that changing one `.grad` in
+    place changes no other, as store_gradients does."""
+    if type(g) is np.ndarray:
+        if id(g) in stored or g.base is not None:
+            return g.copy()
+        stored.add(id(g))
+    return g
 
 
 def call_vjp(node: Tensor, g: Computed) -> Contributions:

@@ -175,3 +175,18 @@ def test_a_contribution_that_is_not_a_number_is_checked_on_floats(broken):
     broken("mul", lambda g, out, x, y: (np.full(2, g * y), g * x))
     with pytest.raises(VJPRuleError, match=r"VJP of mul .* shape \(2,\) for input 0 of shape \(\)"):
         apply("mul", number_leaf(2.0), number_leaf(3.0)).backward()
+
+
+@pytest.mark.parametrize("value", [2.0, np.array([2.0, -1.0])])
+def test_a_refused_rule_leaves_the_leaves_gradients_as_they_were(broken, value):
+    broken("neg", lambda g, out, x: (-g, -g))
+    x, w = Tensor(value, requires_grad=True), Tensor(3.0, requires_grad=True)
+    y = -(x * w)
+    c = Tensor(value, requires_grad=True)  # made after the neg, so it comes before it in the order
+    (c * w).sum().backward()
+    before = np.copy(c.grad), np.copy(w.grad)
+    with pytest.raises(VJPRuleError):
+        (y * c).sum().backward()  # c and w receive contributions before the neg fires and fails
+    np.testing.assert_array_equal(c.grad, before[0])
+    np.testing.assert_array_equal(w.grad, before[1])
+    assert x.grad is None
