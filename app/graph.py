@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from app.encode import encode_array, encode_scalar, to_json
+from app.encode import encode_array, encode_scalar, encode_scalars, to_json
 from app.language import ExpressionError, Program, parse_program
 from app.language.groups import Group, reverse_creation_order
 from app.language.training import PROGRAM_MODES, History
@@ -278,8 +278,8 @@ class GraphWriter:
             "count": str(p.total),
             "shown": [
                 {
-                    "nodes": [self.ids[t] for t in path.nodes],
-                    "factors": None if path.factors is None else [encode_scalar(f) for f in path.factors],
+                    "nodes": list(map(self.ids.__getitem__, path.nodes)),
+                    "factors": None if path.factors is None else encode_scalars(path.factors),
                     "value": encode_array(path.value),
                 }
                 for path in shown

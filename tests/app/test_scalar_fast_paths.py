@@ -7,6 +7,7 @@ import numpy as np
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from app.encode import encode_scalar, encode_scalars
 from app.language.training import squares, total
 from engine import Tensor
 from engine.backward import reverse_topological_order
@@ -86,3 +87,11 @@ def test_a_scalars_history_numbers_are_numpys_bit_for_bit(x: float) -> None:
     for value in (np.array(x), np.float64(x)):
         assert same_bits(total(value), expected_total)  # -0.0 sums to 0.0
         assert same_bits(squares(value), expected_squares)
+
+
+@given(st.lists(ANY_FLOAT, max_size=8))
+def test_a_paths_factors_are_written_as_one_by_one(factors: list[float]) -> None:
+    written = encode_scalars(tuple(factors))
+    one_by_one = [encode_scalar(f) for f in factors]
+    assert [type(w) for w in written] == [type(w) for w in one_by_one]
+    assert all(w == o or same_bits(w, o) for w, o in zip(written, one_by_one, strict=True))
