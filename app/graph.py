@@ -199,10 +199,11 @@ class GraphWriter:
 
     def node(self, t: Tensor, saturated: set[str], mismatched: set[Tensor]) -> dict[str, Any]:
         node_id = self.ids[t]
+        data, grad, op = t.data, t.grad, t.op  # each read once: properties, and this runs for every node
         flags = []
         if self.received.get(t, 0) >= 2:
             flags.append("sum")
-        arrays = (t.data,) if t.grad is None else (t.data, t.grad)
+        arrays = (data,) if grad is None else (data, grad)
         troubled = [a for a in arrays if not all_finite(a)]  # one check for the common case
         if troubled and any(np.isnan(a).any() for a in troubled):
             flags.append("nan")
@@ -210,26 +211,27 @@ class GraphWriter:
             flags.append("inf")
         if node_id in saturated:
             flags.append("saturated")
-        if t.requires_grad and t.grad is None:
+        if t.requires_grad and grad is None:
             flags.append("unconnected")
         if t in mismatched:
             flags.append("shape_mismatch")
         span = self.program.spans.get(id(t))
+        literal = self.program.literal_spans.get(id(t))
         node = {
             "id": node_id,
             "label": t.label,
-            "kind": "op" if t.op else ("leaf" if t.requires_grad else "const"),
-            "op": t.op.name if t.op else None,
-            "params": {k: list(v) if isinstance(v, tuple) else v for k, v in t.params.items()},
-            "shape": list(t.shape),
-            "value": encode_array(t.data, self.detail.node_inline),
-            "grad": encode_array(t.grad, self.detail.node_inline),
+            "kind": "op" if op else ("leaf" if t.requires_grad else "const"),
+            "op": op.name if op else None,
+            "params": {k: list(v) if isinstance(v, tuple) else v for k, v in t.params.items()} if t.params else {},
+            "shape": list(data.shape),
+            "value": encode_array(data, self.detail.node_inline),
+            "grad": encode_array(grad, self.detail.node_inline),
             "fan_out": self.fan_out[t],
             "flags": flags,
-            "rule": t.op.rule if t.op else None,
+            "rule": op.rule if op else None,
             "span": list(span) if span else None,
             "group": self.group_id(t),
-            "literal": list(self.program.literal_spans[id(t)]) if id(t) in self.program.literal_spans else None,
+            "literal": list(literal) if literal is not None else None,
         }
         if t in self.shared.arrays:
             node["grad_array"] = self.shared.arrays[t]
