@@ -5,6 +5,10 @@ Modes reproduce the three canonical autograd bugs so a class can see them:
 - "no_unbroadcast": contributions are not summed back over broadcast axes;
 - "alias": gradients are stored by reference and accumulated in place, so arrays that happen to
   be the same object (the seed, an add's pass-through gradient) all change together.
+
+backward() is one loop over the nodes, general enough for every mode and for the record; read it
+first. backward_correct() is the same loop for the common case (mode "correct", nothing
+recorded) with its bookkeeping cut for speed; tests hold the two equal.
 """
 
 from operator import attrgetter
@@ -191,7 +195,8 @@ def backward_correct(order: list[Tensor], seed: Computed) -> None:
     its rule and adds the floats it returns at once: a float contribution to a float input cannot
     be mis-shaped, so there is nothing to check. Anything else (arrays, a rule that raises on
     floats, a contribution that is not a float, not a tuple of one per input) takes the checked
-    way, which is the general loop's.
+    way, which is the general loop's. The slots make one pass at a time over a graph the rule, as
+    `.grad` already does: two threads backpropagating through shared nodes would mix their sums.
     """
     for t in order:
         t._pass_grad = None
