@@ -191,9 +191,9 @@ def backward_correct(order: list[Tensor], seed: Computed) -> None:
 
     Each node sums its gradient in a slot of its own (`Tensor._pass_grad`) rather than in a dict
     entry, and stores it in `.grad` as it fires (leaves at the end), not in a second pass. A node
-    whose gradient and inputs are all Python floats (the scalar fast path, see Tensor.data) calls
-    its rule and adds the floats it returns at once: a float contribution to a float input cannot
-    be mis-shaped, so there is nothing to check. Anything else (arrays, a rule that raises on
+    whose inputs are Python floats (the scalar fast path, see Tensor.data) calls its rule and, if
+    it returns floats, adds them at once: a float contribution to a float input cannot be
+    mis-shaped, so there is nothing to check. Anything else (arrays, a rule that raises on
     floats, a contribution that is not a float, not a tuple of one per input) takes the checked
     way, which is the general loop's. The slots make one pass at a time over a graph the rule, as
     `.grad` already does: two threads backpropagating through shared nodes would mix their sums.
@@ -215,9 +215,10 @@ def backward_correct(order: list[Tensor], seed: Computed) -> None:
         node._pass_grad = None
         node._grad = g if type(g) is float else own_array(g, stored)
         inputs = node.inputs
-        if type(g) is float and not op.params:
+        if not op.params:
             # the scalar fast path, spelled out for its two kinds of node, x op y and op(x): a loop
-            # over the inputs and a call per contribution would cost more than the rule itself
+            # over the inputs and a call per contribution would cost more than the rule itself. The
+            # contributions' types are checked, not g's: float inputs and a float g give floats
             if len(inputs) == 2:
                 a, b = inputs
                 x, y = a._value, b._value
