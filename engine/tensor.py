@@ -1,8 +1,6 @@
 """The value type: a float64 NumPy array that remembers the op and inputs that made it."""
 
 import itertools
-from collections.abc import Mapping
-from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -17,9 +15,10 @@ FLOAT64 = np.dtype(np.float64)
 # numbers tensors in the order they are made: a node is made after its inputs, so newest first is
 # a reverse topological order (see backward.reverse_creation_order)
 CREATED = itertools.count()
-# the params of a node without any, one read-only mapping shared by all: a dict of its own per
-# node cost ~0.1 us to make and free, a sixth of building a scalar node
-NO_PARAMS: Mapping[str, Any] = MappingProxyType({})
+# the params of every node without any, one empty dict shared by all (nothing changes a node's
+# params): a dict of its own per node cost ~0.1 us to make and free, a sixth of building a scalar
+# node. A plain dict, unlike a read-only view, can be pickled and deep-copied with its tensor.
+NO_PARAMS: dict[str, Any] = {}
 
 
 def as_array(data: Any) -> np.ndarray:
@@ -55,7 +54,7 @@ class Tensor:
         self.label = label
         self.op: Op | None = None
         self.inputs: tuple[Tensor, ...] = ()
-        self.params: Mapping[str, Any] = NO_PARAMS
+        self.params: dict[str, Any] = NO_PARAMS
         self.created = next(CREATED)  # this tensor's place in creation order
 
     @property
@@ -111,6 +110,14 @@ class Tensor:
     def zero_grad(self) -> None:
         """Forget this value's gradient (None: no gradient has reached it)."""
         self.grad = None
+
+    def __setstate__(self, state: tuple[None, dict[str, Any]]) -> None:
+        """A copied or unpickled tensor is made now, so it takes a new creation number: one carried
+        over from another process could be larger than its consumers', and newest first would then
+        fire it too early. (A deep copy sets its inputs' state before its own: still inputs first.)"""
+        for name, value in state[1].items():
+            setattr(self, name, value)
+        self.created = next(CREATED)
 
     # ---- operators -------------------------------------------------------------------------
     def __add__(self, other: Any) -> "Tensor":

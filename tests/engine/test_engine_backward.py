@@ -1,5 +1,8 @@
 """Backward: worked examples, the three bug modes with exact numbers, and the recorded pass as data."""
 
+import copy
+import pickle
+
 import numpy as np
 import pytest
 
@@ -276,3 +279,20 @@ def test_topological_order_of_a_dag_with_shared_nodes():
     assert order == recursive_topological_order(nodes[-1])
     position = {n: k for k, n in enumerate(order)}
     assert all(position[t] < position[n] for n in order for t in n.inputs)
+
+
+def test_copied_and_unpickled_tensors_are_numbered_as_made_now():
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    x.created = 10**12  # as if made in a process that had made many more tensors
+    for copy_of in (lambda t: pickle.loads(pickle.dumps(t)), copy.copy, copy.deepcopy):
+        x2 = copy_of(x)
+        y = (x2 * 3.0).sum()
+        assert x2.created < y.created
+        y.backward()
+        np.testing.assert_array_equal(x2.grad, [3.0, 3.0])
+        np.testing.assert_array_equal(x2.data, x.data)
+    y = (x * x).sum()
+    y2 = copy.deepcopy(y)  # a whole graph: inputs numbered before their consumers
+    assert y2.inputs[0].inputs[0].created < y2.inputs[0].created < y2.created
+    y2.backward()
+    np.testing.assert_array_equal(y2.inputs[0].inputs[0].grad, [2.0, 4.0])
