@@ -7,11 +7,11 @@ bit for bit, in every mode, including infinities and NaNs. `Tensor.data` stays a
 `.grad` a NumPy float or an array.
 
 Except for three ops: on floats, tanh, exp and log are `math`'s (the C library's), which are
-within an ulp of NumPy's own vectorized versions but not always equal (on the machine this was
-written on, 28% of tanh's results differ by one ulp, 4.5% of exp's). Chained, one ulp can grow
+within a few ulps of NumPy's own vectorized versions but not always equal (on the machine this was
+written on, 28% of tanh's results differ by one ulp, a few by 2 or 3, 4.5% of exp's by one). Chained, one ulp can grow
 without bound (exp of a large number), so whole programs are compared bit for bit without these
 three, and `test_every_node_of_the_fast_path_follows_the_tensor_rules` checks programs with all
-ops node by node: each value within an ulp of the tensor path's op on the same inputs, and every
+ops node by node: each value within 4 ulps of the tensor path's op on the same inputs, and every
 gradient contribution and sum exactly what the tensor path's rules give for the same numbers.
 """
 
@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 from engine import MODES, OPS, Tensor, apply
 
-ROUNDED_BY_MATH = {"tanh", "exp", "log"}  # on floats within an ulp of NumPy's, not always equal
+ROUNDED_BY_MATH = {"tanh", "exp", "log"}  # on floats within a few ulps of NumPy's, not always equal
 ALL_UNARY = [name for name, op in OPS.items() if op.arity == 1 and not op.params]
 UNARY = [name for name in ALL_UNARY if name not in ROUNDED_BY_MATH]
 BINARY = [name for name, op in OPS.items() if op.arity == 2 and op.broadcasts]
@@ -95,8 +95,8 @@ def test_scalar_fast_path_equals_the_tensor_path(program, mode):
             np.testing.assert_array_equal(a, b)
 
 
-def within_an_ulp(a: float, b: float) -> bool:
-    return a == b or (math.isnan(a) and math.isnan(b)) or abs(a - b) <= np.spacing(max(abs(a), abs(b)))
+def within_4_ulps(a: float, b: float) -> bool:
+    return a == b or (math.isnan(a) and math.isnan(b)) or abs(a - b) <= 4 * np.spacing(max(abs(a), abs(b)))
 
 
 @settings(max_examples=300, deadline=None)
@@ -111,7 +111,7 @@ def test_every_node_of_the_fast_path_follows_the_tensor_rules(program):
             inputs = [Tensor(np.array([float(t.data)])) for t in node.inputs]
             on_arrays = float(apply(node.op.name, *inputs, **node.params).data[0])
             if node.op.name in ROUNDED_BY_MATH:
-                assert within_an_ulp(float(node.data), on_arrays), (node.op.name, float(node.data), on_arrays)
+                assert within_4_ulps(float(node.data), on_arrays), (node.op.name, float(node.data), on_arrays)
             else:
                 np.testing.assert_array_equal(node.data, on_arrays)
         for step in record.steps:  # each contribution: the VJP on arrays of the same numbers, summed by +
