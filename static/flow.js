@@ -30,7 +30,11 @@ export class Flow {
       const g = svgEl("g", { class: `flow-token flow-${direction}` }, layer);
       svgEl("circle", { r: 6 }, g);
       if (move.label !== null) svgEl("text", { x: 9, y: -9 }, g, move.label);
-      this.tokens.push({ g, edge: move.edge, to: move.to });
+      // the number rides on the dot, not on the edge: marked on the label itself, as a class on
+      // the drawing would have Chrome look through every element of a large graph for labels
+      const label = this.view.edges.get(move.edge)?.label ?? null;
+      label?.classList.add("riding");
+      this.tokens.push({ g, edge: move.edge, to: move.to, label });
     }
     if (!this.tokens.length) return;
     this.view.svg.classList.add("flowing");
@@ -62,7 +66,10 @@ export class Flow {
 
   clear() {
     this.view.svg.classList.remove("flowing");
-    for (const token of this.tokens) token.g.remove();
+    for (const token of this.tokens) {
+      token.g.remove();
+      token.label?.classList.remove("riding");
+    }
     this.tokens = [];
   }
 }
