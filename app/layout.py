@@ -73,9 +73,9 @@ def structure_key(graph: dict[str, Any], view: dict[str, Any]) -> Structure:
     )
 
 
-def layout_view(graph: dict[str, Any], view: dict[str, Any], direction: str = "LR") -> dict[str, Any]:
-    """The `layout` of a view: boxes by box id, routes by view edge id, frames by open group id; `direction`
-    is Graphviz's rankdir, LR (inputs left, the root right) or TB (inputs above, the root below)."""
+def checked_structure(graph: dict[str, Any], view: dict[str, Any]) -> Structure:
+    """A view's structure, when it is within what Graphviz lays out in time (boxes, bends); raises
+    LayoutUnavailable otherwise. Pure: the sandbox worker checks it (app.first_view) without running dot."""
     key = structure_key(graph, view)
     if len(key[0]) > MAX_LAYOUT_BOXES:
         raise LayoutUnavailable(f"the view has {len(key[0])} boxes; Graphviz lays out up to {MAX_LAYOUT_BOXES}")
@@ -83,28 +83,51 @@ def layout_view(graph: dict[str, Any], view: dict[str, Any], direction: str = "L
     if bends > MAX_LAYOUT_BENDS:
         raise LayoutUnavailable(f"the view has long edges (Graphviz would add {bends} bends, "
                                 f"more than {MAX_LAYOUT_BENDS})")
-    boxes, routes, frames, width, height = layout_structure(key, direction)
+    return key
+
+
+def view_ids(graph: dict[str, Any], view: dict[str, Any]) -> tuple[list[str], list[str], list[str]]:
+    """The ids a layout is keyed by: the view's boxes, its edges and its framed groups."""
+    return [b["id"] for b in view["boxes"]], [e["id"] for e in view["edges"]], view_clusters(graph, view)
+
+
+def placed(key: Structure, direction: str, boxes: list[str], edges: list[str], clusters: list[str]) -> dict[str, Any]:
+    """The `layout` of a structure under the ids of one view of it (view_ids), from the cache or from dot."""
+    at, routes, frames, width, height = layout_structure(key, direction)
     return {
         "width": width,
         "height": height,
-        "nodes": {b["id"]: box for b, box in zip(view["boxes"], boxes, strict=True)},
-        "edges": {e["id"]: route for e, route in zip(view["edges"], routes, strict=True)},
-        "clusters": dict(zip(view_clusters(graph, view), frames, strict=True)),
+        "nodes": dict(zip(boxes, at, strict=True)),
+        "edges": dict(zip(edges, routes, strict=True)),
+        "clusters": dict(zip(clusters, frames, strict=True)),
     }
 
 
-def lay_out_view(graph: dict[str, Any], open: set[str] | None,
-                 direction: str = "LR") -> tuple[dict[str, Any], dict[str, Any] | None, str | None]:
+def layout_view(graph: dict[str, Any], view: dict[str, Any], direction: str = "LR",
+                failed: tuple[Structure, LayoutUnavailable] | None = None) -> dict[str, Any]:
+    """The `layout` of a view: boxes by box id, routes by view edge id, frames by open group id; `direction`
+    is Graphviz's rankdir, LR (inputs left, the root right) or TB (inputs above, the root below).
+    `failed`: a structure dot just failed on in this request, and why (not run again)."""
+    key = checked_structure(graph, view)
+    if failed is not None and failed[0] == key:
+        raise failed[1]
+    return placed(key, direction, *view_ids(graph, view))
+
+
+def lay_out_view(graph: dict[str, Any], open: set[str] | None, direction: str = "LR",
+                 failed: tuple[Structure, LayoutUnavailable] | None = None,
+                 ) -> tuple[dict[str, Any], dict[str, Any] | None, str | None]:
     """The view asked for and its layout; when Graphviz cannot lay it out, a more collapsed view.
 
     Returns (view, layout, layout_reason): layout is None only when even the view with every group
     closed cannot be laid out, and `view["reason"]` says why groups were closed beyond the request.
+    `failed`: see layout_view.
     """
     builder = ViewBuilder(graph)
     first_error: LayoutUnavailable | None = None
     for view, closed in collapsed_views(builder, builder.view(open)):
         try:
-            layout = layout_view(graph, view, direction)
+            layout = layout_view(graph, view, direction, failed)
         except LayoutUnavailable as e:
             first_error = first_error or e
             continue

@@ -37,8 +37,8 @@ from app.limits import (
 )
 from app.settings import Settings
 
-# imported once in the forkserver, inherited by every worker (app.graph: the record is built there)
-PRELOAD = ["numpy", "engine", "app.sandbox", "app.graph"]
+# imported once in the forkserver, inherited by every worker (the record and the first view are built there)
+PRELOAD = ["numpy", "engine", "app.sandbox", "app.graph", "app.first_view"]
 STOP = None  # sent instead of a call: the worker exits
 OVERRUNS_REMEMBERED = 1_024
 # One core per worker: with BLAS's own threads one worker's matmul takes every core (and OpenBLAS's threads

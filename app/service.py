@@ -12,8 +12,9 @@ from app.admission import cheap_shape
 from app.animation import MEDIA_TYPES as ANIMATION_TYPES
 from app.animation import animate
 from app.encode import from_json, to_json
+from app.first_view import ViewPlan, record_and_view, view_fields_json
 from app.graph import GraphOptions, record_json
-from app.layout import lay_out_view
+from app.layout import LayoutUnavailable, Structure, lay_out_view
 from app.render import render
 from app.response_cache import ResponseCache
 from app.sandbox import Sandbox
@@ -33,12 +34,17 @@ def cache_key(kind: str, request: ProgramRequest) -> str:
     return kind + " " + json.dumps(fields, sort_keys=True)
 
 
+def evaluation(request: ProgramRequest) -> tuple[ProgramRequest, GraphOptions]:
+    """What evaluation depends on, alone (the record's cache key), and as the worker takes it."""
+    program = ProgramRequest(**request.model_dump(include=set(ProgramRequest.model_fields)))
+    return program, GraphOptions(mode=program.mode, max_paths=program.max_paths, gradcheck=program.gradcheck,
+                                 call=program.call)
+
+
 def evaluated_json(sandbox: Sandbox, request: ProgramRequest) -> bytes:
     """The evaluated graph record's JSON (no view, no layout), written in a sandbox worker (a program that
     looks cheap runs in the cheap lane), or from the cache, under a key of what evaluation depends on."""
-    program = ProgramRequest(**request.model_dump(include=set(ProgramRequest.model_fields)))
-    options = GraphOptions(mode=program.mode, max_paths=program.max_paths, gradcheck=program.gradcheck,
-                           call=program.call)
+    program, options = evaluation(request)
     return responses.get_or_compute(cache_key("record", program), lambda: sandbox.run(
         record_json, program.source, program.root, options, cheap=cheap_shape(program.source)))
 
@@ -52,11 +58,13 @@ def open_set(request: GraphRequest | ViewRequest) -> set[str] | None:
     return None if request.open is None else set(request.open)
 
 
-def view_fields(graph: dict[str, Any], request: GraphRequest) -> dict[str, Any]:
-    """The last fields of a graph response: the view asked for and, when asked, its layout."""
+def view_fields(graph: dict[str, Any], request: GraphRequest,
+                failed: tuple[Structure, LayoutUnavailable] | None = None) -> dict[str, Any]:
+    """The last fields of a graph response: the view asked for and, when asked, its layout (`failed`: see
+    app.layout.layout_view)."""
     if not request.layout:
         return {"layout": None, "layout_reason": None, "view": build_view(graph, open_set(request))}
-    view, layout, reason = lay_out_view(graph, open_set(request), request.direction)
+    view, layout, reason = lay_out_view(graph, open_set(request), request.direction, failed)
     return {"layout": layout, "layout_reason": reason, "view": view}
 
 
@@ -70,13 +78,36 @@ def compute_graph(sandbox: Sandbox, request: GraphRequest) -> dict[str, Any]:
 def graph_json(sandbox: Sandbox, request: GraphRequest) -> bytes:
     """The response body for a request, from the cache when the same request was answered before: the
     worker's JSON of the record, its last fields replaced, so the server writes only the view and layout
-    (the same bytes as to_json(compute_graph(...)))."""
+    (the same bytes as to_json(compute_graph(...))). A program not evaluated yet comes back from the worker
+    with the view planned there (app.first_view); the record is cached as evaluated_json caches it."""
     def compute() -> bytes:
-        record = evaluated_json(sandbox, request)
+        program, options = evaluation(request)
+        plans: list[ViewPlan] = []
+
+        def evaluate() -> bytes:
+            record, plan = sandbox.run(record_and_view, program.source, program.root, options, open_set(request),
+                                       request.layout, cheap=cheap_shape(program.source))
+            plans.append(plan)
+            return record
+
+        record = responses.get_or_compute(cache_key("record", program), evaluate)
         assert record.endswith(UNLAID), "a graph record's JSON ends with its layout fields"
-        return record[:-len(UNLAID)] + to_json(view_fields(from_json(record), request))[1:]
+        return record[:-len(UNLAID)] + last_fields(record, plans[0] if plans else None, request)[1:]
 
     return responses.get_or_compute(cache_key("graph", request), compute)
+
+
+def last_fields(record: bytes, plan: ViewPlan | None, request: GraphRequest) -> bytes:
+    """The view and layout fields' JSON: from the worker's plan when this request evaluated the program;
+    else (the record was cached, or dot failed on the planned view) from the record read back."""
+    failed = None
+    if plan is not None:
+        try:
+            return view_fields_json(plan, request.direction)
+        except LayoutUnavailable as e:
+            assert plan.structure is not None  # only laying a structure out can fail
+            failed = (plan.structure, e)
+    return to_json(view_fields(from_json(record), request, failed))
 
 
 def compute_view(sandbox: Sandbox, request: ViewRequest) -> dict[str, Any]:

@@ -1,0 +1,61 @@
+"""A graph request in one trip to a sandbox worker: the worker writes the record and, from the record it
+still holds in memory, the view asked for with what its layout needs; the server then only looks the
+layout up by structure (Graphviz runs in the server, under its gate) and writes the response's last
+fields around the view's JSON, instead of reading the whole record back (~0.3 ms of parsing, and the
+view's ~0.4 ms, on a 114-node graph).
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from app.encode import to_json
+from app.graph import GraphOptions, build_graph
+from app.layout import LayoutUnavailable, Structure, checked_structure, collapsed_views, placed, view_ids
+from app.view import ViewBuilder, build_view
+
+
+@dataclass(frozen=True)
+class ViewPlan:
+    """A view's JSON and, when it is to be laid out, its structure and the ids its layout is keyed by;
+    with no structure, `reason` is the layout_reason (None: no layout was asked for)."""
+
+    view: bytes
+    structure: Structure | None = None
+    reason: str | None = None
+    ids: tuple[list[str], list[str], list[str]] = ([], [], [])  # app.layout.view_ids
+
+
+def plan_view(graph: dict[str, Any], open: set[str] | None) -> ViewPlan:
+    """lay_out_view's part that needs no Graphviz: the first view (the one asked for, then more collapsed
+    ones) within Graphviz's limits, its reason saying what was closed beyond the request and why."""
+    builder = ViewBuilder(graph)
+    first_error: LayoutUnavailable | None = None
+    for view, closed in collapsed_views(builder, builder.view(open)):
+        try:
+            key = checked_structure(graph, view)
+        except LayoutUnavailable as e:
+            first_error = first_error or e
+            continue
+        if first_error is not None:
+            view["reason"] = f"{first_error}; {closed}"
+        return ViewPlan(to_json(view), key, None, view_ids(graph, view))
+    assert first_error is not None
+    view["reason"] = f"{first_error}; {closed}" if closed else None
+    return ViewPlan(to_json(view), None, str(first_error))
+
+
+def record_and_view(source: str, root: str | None, options: GraphOptions, open: set[str] | None,
+                    layout: bool) -> tuple[bytes, ViewPlan]:
+    """In the worker: the record's JSON (app.graph.record_json's bytes) and the plan of the view asked for."""
+    graph = build_graph(source, root, options)
+    record = to_json(graph)  # before the view is built: nothing of the record may change after this
+    if not layout:
+        return record, ViewPlan(to_json(build_view(graph, open)))
+    return record, plan_view(graph, open)
+
+
+def view_fields_json(plan: ViewPlan, direction: str) -> bytes:
+    """The response's last fields as JSON, `{"layout":...,"layout_reason":...,"view":...}`, the bytes
+    to_json writes for them; raises LayoutUnavailable when dot cannot lay the planned structure out."""
+    layout = None if plan.structure is None else placed(plan.structure, direction, *plan.ids)
+    return to_json({"layout": layout, "layout_reason": plan.reason})[:-1] + b',"view":' + plan.view + b"}"
