@@ -7,7 +7,9 @@ columns. A comment runs from `#` to the end of its line; strings, where `#` woul
 are not part of the language.
 """
 
+import re
 import unicodedata
+from itertools import accumulate
 
 from app.language.errors import ExpressionError
 from app.limits import MAX_NESTING, MAX_NUMBER_DIGITS, MAX_SOURCE_CHARS
@@ -30,6 +32,10 @@ LOOKALIKES = {
 UNARY_OPERATORS = "+-~"
 OPEN_BRACKETS = "([{"
 CLOSE_BRACKETS = ")]}"
+# patterns for re's functions, which keep them compiled
+NOT_PRINTABLE_ASCII = r"[^\t\x20-\x7e]"
+COMMENT = r"#.*"  # to the end of its line: '.' stops at a newline
+NOT_BRACKET = r"[^()\[\]{}]+"
 
 
 def normalize_newlines(source: str) -> str:
@@ -79,12 +85,34 @@ def character_error(ch: str, line: int, col: int) -> ExpressionError:
     return ExpressionError("syntax", message, line, col, col + 1)
 
 
+def plainly_within_limits(lines: list[str]) -> bool:
+    """True when check_characters would find nothing, by a few passes in C (a 100-line program: ~0.3 ms of
+    check_characters' loop, ~0.03 ms of these); False means look closer, not that something is wrong.
+
+    Every character printable ASCII (what a comment allows is a superset); outside comments, the bracket
+    depth never under zero (so the clamp at zero never applies) and never over MAX_NESTING; no run of more
+    than MAX_NESTING unary operators with only blanks and line ends between (the loop's count goes on across
+    lines and comments); no run of more than MAX_NUMBER_DIGITS digits with only underscores between, in a line.
+    """
+    if re.search(NOT_PRINTABLE_ASCII, "".join(lines)):
+        return False
+    code = re.sub(COMMENT, "", "\n".join(lines))
+    depths = list(accumulate(1 if ch in OPEN_BRACKETS else -1 for ch in re.sub(NOT_BRACKET, "", code)))
+    if depths and (min(depths) < 0 or max(depths) > MAX_NESTING):
+        return False
+    unary_run = rf"[{re.escape(UNARY_OPERATORS)}](?:[ \t\n]*[{re.escape(UNARY_OPERATORS)}]){{{MAX_NESTING}}}"
+    digit_run = rf"[0-9](?:_*[0-9]){{{MAX_NUMBER_DIGITS}}}"
+    return re.search(unary_run, code) is None and re.search(digit_run, code) is None
+
+
 def check_characters(lines: list[str]) -> None:
     """Characters, bracket depth, unary operators in a row and digits in a row, in one pass.
 
     The last three keep Python's parser away from its own limits (it answers "too many nested
     parentheses", MemoryError or a 4300-digit integer error), with a position to show.
     """
+    if plainly_within_limits(lines):
+        return
     depth = 0
     unary_run = 0
     for line_no, text in enumerate(lines, 1):
