@@ -9,6 +9,7 @@ client and a deadline (503 past it); a worker that times out, runs out of memory
 and the call answers an ExpressionError of kind "limit", never hangs.
 """
 
+import gc
 import multiprocessing
 import os
 import pickle
@@ -50,6 +51,12 @@ BLAS_THREADS = ["OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"]
 # run-queue time in /proc), with both cores running evaluations; at niceness 10 the kernel's scheduler
 # gives the core to the server as soon as it wakes, and the workers the time it leaves.
 WORKER_NICENESS = 10
+# A call allocates objects that mostly survive it (the program's values, the record being written), and
+# collecting the youngest generation after every 700 of them, Python's default, costs ~0.13 ms a time while
+# they grow: 5 collections on a 114-node graph (~0.6 of ~6.5 ms), 50 on a 1,078-node one (~8 of ~70 ms).
+# After 20,000, none and one. Cycles are still collected, and garbage waiting for a collection stays a few
+# megabytes, far under the memory limit.
+WORKER_GC_THRESHOLD = 20_000
 
 
 class SandboxTimeout(ExpressionError):
@@ -92,6 +99,7 @@ def serve(conn: Connection, memory_bytes: int) -> None:
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group; the parent decides
     os.nice(WORKER_NICENESS)
+    gc.set_threshold(WORKER_GC_THRESHOLD, *gc.get_threshold()[1:])
     # Python's parser warns about some typos (`1if`) on stderr; the user gets our error instead, and
     # a worker runs one call at a time, so filtering here is safe
     warnings.simplefilter("ignore", SyntaxWarning)

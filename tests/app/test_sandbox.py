@@ -3,6 +3,7 @@ calls are stopped and their workers replaced; many threads can call at once; a c
 waits behind expensive ones, and one that overruns the cheap lane runs again in the expensive lane; the
 graph record's JSON is written in the worker."""
 
+import gc
 import operator
 import os
 import signal
@@ -16,7 +17,7 @@ import pytest
 from app.encode import to_json
 from app.graph import GraphOptions, build_graph, record_json
 from app.language import ExpressionError, parse_program
-from app.sandbox import Sandbox, SandboxTimeout, Worker
+from app.sandbox import WORKER_GC_THRESHOLD, Sandbox, SandboxTimeout, Worker
 
 # Every worker that runs a function of this module imports it first: keep its imports to what the workers
 # preload (NumPy, the engine, the language, the graph record), or a first call may overrun a short limit.
@@ -206,6 +207,11 @@ def test_with_one_worker_a_cheap_call_still_goes_first():
         assert cheap.result() == 4 and not queued.done()
         assert (first.result(), queued.result()) == (None, None)
 
+
+
+def test_a_worker_collects_its_youngest_objects_less_often_than_python_does(box):
+    assert box.run(gc.get_threshold)[0] == WORKER_GC_THRESHOLD > gc.get_threshold()[0]
+    assert box.run(gc.isenabled)
 
 def test_the_record_is_written_as_json_in_the_worker(box):
     source = "a = 2\nb = -3\nc = a * b + a\nL = c.relu()"
