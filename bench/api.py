@@ -12,8 +12,8 @@ the layout of what the page shows, on the same micrograd-style programs with new
 and the evaluation + record time of the 1,000-node MLP program (`build_graph`, in-process). With it, where
 one request of each size goes: the floor (GET /healthz, and the same POST answered from the response cache:
 HTTP, middleware, validation and nothing else), the sandbox's round trip, the worker's stages (shares of a
-cProfile of `record_json`, applied to its unprofiled median) and the server's own (reading the record
-back, view and layout lookup, writing them).
+cProfile of `record_and_view`, the record and the planned view, applied to its unprofiled median) and the
+server's own (the layout looked up and the last fields spliced after the record).
 Run only that part: .venv/bin/python bench/api.py --micrograd
 """
 
@@ -36,13 +36,14 @@ from app import graph as graph_module  # noqa: E402
 from app.admission import cheap_shape  # noqa: E402
 from app.encode import from_json  # noqa: E402
 from app.examples import EXAMPLES  # noqa: E402
+from app.first_view import ViewPlan, plan_view, record_and_view  # noqa: E402
 from app.graph import GraphOptions, build_graph, record_json  # noqa: E402
 from app.language import parse_program  # noqa: E402
 from app.language.syntax import parse  # noqa: E402
 from app.layout import LayoutUnavailable, layout_graph, layout_structure  # noqa: E402
 from app.sandbox import Sandbox  # noqa: E402
 from app.schemas import GraphRequest  # noqa: E402
-from app.service import to_json, view_fields  # noqa: E402
+from app.service import UNLAID, last_fields, to_json  # noqa: E402
 from bench.server import running_server  # noqa: E402
 from tests.micrograd_programs import MLP_3_16_16_1, mlp_program  # noqa: E402
 from tests.oracles import execute_with_micrograd, micrograd_node_count  # noqa: E402
@@ -184,6 +185,7 @@ WORKER_STAGES: list[tuple[str, Callable, list[Callable]]] = [
     ("budget", graph_module.choose_detail, []),
     ("diagnose", graph_module.diagnose, []),
     ("record", graph_module.GraphWriter.write, [graph_module.diagnose]),
+    ("view", plan_view, [graph_module.to_json]),
     ("json", graph_module.to_json, []),
 ]
 
@@ -197,49 +199,55 @@ def timed_median(fn: Callable[[], object], n: int) -> float:
     return median_ms(samples)
 
 
+def worker_call(source: str) -> tuple[bytes, ViewPlan]:
+    """What the worker runs for a graph request (with the layout; the opening view)."""
+    return record_and_view(source, None, GraphOptions(), None, True)
+
+
 def worker_stages(source: str, n: int) -> dict[str, float]:
-    """record_json's median ms split by the shares its stages take of a cProfile of it (the profiler slows
+    """record_and_view's median ms split by the shares its stages take of a cProfile of it (the profiler slows
     Python more than NumPy, so the split is approximate; the total is not)."""
-    total = timed_median(lambda: record_json(source), n)
+    total = timed_median(lambda: worker_call(source), n)
     profile = cProfile.Profile()
-    profile.runcall(lambda: [record_json(source) for _ in range(n)])
+    profile.runcall(lambda: [worker_call(source) for _ in range(n)])
     cumulative = {(file, line, name): stat[3] for (file, line, name), stat in pstats.Stats(profile).stats.items()}
 
     def seconds(fn: Callable) -> float:
         code = fn.__code__
         return cumulative.get((code.co_filename, code.co_firstlineno, code.co_name), 0.0)
 
-    everything = seconds(record_json)
+    everything = seconds(record_and_view)
     shares = {name: (seconds(fn) - sum(seconds(inner) for inner in inside)) / everything
               for name, fn, inside in WORKER_STAGES}
     return {"worker": total, **{name: share * total for name, share in shares.items()}}
 
 
-def server_stages(record: bytes, source: str, n: int) -> dict[str, float]:
-    """What the server does with the worker's JSON: read it back, build the view and look its layout up
-    (cached by structure: warm here, as when only numbers change), write the view and layout."""
+def server_stages(source: str, n: int) -> dict[str, float]:
+    """What the server does with the worker's answer: look the planned view's layout up (cached by structure:
+    warm here, as when only numbers change) and write the last fields after the record."""
     request = GraphRequest(source=source)
-    graph = from_json(record)
-    fields = view_fields(graph, request)  # reads the record, never changes it
-    return {"read back": timed_median(lambda: from_json(record), n),
-            "view+layout": timed_median(lambda: view_fields(graph, request), n),
-            "write": timed_median(lambda: to_json(fields), n)}
+    record, plan = worker_call(source)
+    last_fields(record, plan, request)  # the layout, into the cache
+    return {"fields": timed_median(lambda: record[:-len(UNLAID)] + last_fields(record, plan, request)[1:], n)}
 
 
 def breakdown(client: httpx.Client, sandbox: Sandbox, repeat: int) -> None:
     """Where one request of each size goes, beside its floor."""
+    # This process's own workers import this module as they start (multiprocessing runs the main module's
+    # imports in each), ~1 s of CPU each: timed alongside, it slowed the first row's requests 3x.
+    for _ in range(sandbox.gate.slots):
+        sandbox.run(int)
     n = max(50, repeat * 5)
     floor = timed_median(lambda: client.get("/healthz"), n)
     print(f"\nwhere a request goes (ms, medians; load average {os.getloadavg()[0]:.1f}); floor: GET /healthz "
           f"{floor:.2f}")
-    print(f"{'program':<20}{'nodes':>6}{'e2e':>7}{'cached':>8}{'sandbox':>9}{'worker':>8}{'read':>7}{'view':>7}"
-          f"{'write':>7}   worker stages (of its time)")
+    print(f"{'program':<20}{'nodes':>6}{'e2e':>7}{'cached':>8}{'sandbox':>9}{'worker':>8}{'fields':>8}"
+          f"   worker stages (of its time)")
     for name, program in SIDE_BY_SIDE[:3]:
         print(f"{name:<20}" + request_breakdown(client, sandbox, program, max(5, n // 10) if "16" in name else n))
     print("(cached: the same POST again, answered from the response cache: HTTP, middleware and validation, the\n"
-          " floor of a POST; sandbox: a call of record_json in a worker, the worker's time included; worker: that\n"
-          " call in-process; read, view, write: the server reads the record back, builds the view and looks its\n"
-          " layout up, writes them)")
+          " floor of a POST; sandbox: a call of record_and_view in a worker, the worker's time included; worker:\n"
+          " that call in-process; fields: the server looks the layout up and writes the last fields after the record)")
 
 
 def request_breakdown(client: httpx.Client, sandbox: Sandbox, program: Callable[[int], str], n: int) -> str:
@@ -248,13 +256,14 @@ def request_breakdown(client: httpx.Client, sandbox: Sandbox, program: Callable[
     e2e = [timed_post(client, s)[0] for s in sources]
     cached = timed_median(lambda: client.post("/api/graph", json={"source": source}), n)
     options = GraphOptions()
-    trip = timed_median(lambda: sandbox.run(record_json, source, None, options, cheap=cheap_shape(source)), n)
+    trip = timed_median(lambda: sandbox.run(record_and_view, source, None, options, None, True,
+                                            cheap=cheap_shape(source)), n)
     record = record_json(source)
     stages = worker_stages(source, n)
-    server = server_stages(record, source, n)
+    server = server_stages(source, n)
     worker = "  ".join(f"{stage} {stages[stage]:.2f}" for stage, _, _ in WORKER_STAGES)
     return (f"{len(from_json(record)['nodes']):>6}{median_ms(e2e):>7.1f}{cached:>8.2f}{trip:>9.2f}"
-            f"{stages['worker']:>8.2f}{server['read back']:>7.2f}{server['view+layout']:>7.2f}{server['write']:>7.2f}"
+            f"{stages['worker']:>8.2f}{server['fields']:>8.2f}"
             f"   {worker}")
 
 
