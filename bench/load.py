@@ -109,7 +109,7 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--duration", type=float, default=60.0, help="seconds of load (600 for the soak)")
     parser.add_argument("--hostile", type=float, default=0.0, help="share of requests from the hostile corpus")
-    parser.add_argument("--workers", type=int, default=2, help="server worker processes")
+    parser.add_argument("--workers", type=int, default=1, help="server processes (one is the supported deployment)")
     parser.add_argument("--warmup", type=float, default=5.0)
     args = parser.parse_args()
     with running_server(workers=args.workers) as (base, pid):
