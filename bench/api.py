@@ -234,7 +234,8 @@ def server_stages(source: str, n: int) -> dict[str, float]:
 def breakdown(client: httpx.Client, sandbox: Sandbox, repeat: int) -> None:
     """Where one request of each size goes, beside its floor."""
     # This process's own workers import this module as they start (multiprocessing runs the main module's
-    # imports in each), ~1 s of CPU each: timed alongside, it slowed the first row's requests 3x.
+    # imports in each), ~1 s of CPU each (more on a busy machine: main() gives them a long time limit):
+    # timed alongside, it slowed the first row's requests 3x.
     for _ in range(sandbox.gate.slots):
         sandbox.run(int)
     n = max(50, repeat * 5)
@@ -291,7 +292,7 @@ def main() -> None:
         if not args.micrograd:
             gallery(client, args.repeat)
         side_by_side(client, args.repeat)
-        with Sandbox(workers=2) as sandbox:
+        with Sandbox(workers=2, timeout_s=60) as sandbox:
             breakdown(client, sandbox, args.repeat)
 
 
