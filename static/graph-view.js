@@ -13,6 +13,8 @@ import { Occupancy } from "./placement.js";
 import { stepChanges } from "./steps.js";
 import { backwardOrder } from "./view-model.js";
 
+const REVEAL_MARGIN_PX = 24; // a box revealed while stepping stays this far inside the window
+
 /**
  * Events: "select" {id: node id | null} (a click on a node or on nothing, or Enter or Space on a
  * focused node), "toggle" {id: group id} (a click, or Enter or Space, on a collapsed group or an
@@ -161,6 +163,11 @@ export class GraphView extends EventTarget {
    * a step costs the same on a graph of 30 boxes or 3,000; else every one, writing what differs.
    */
   apply(state) {
+    // Lay out first what changed since the last frame, alone: a step that comes before the frame
+    // of the one before it (the player's timer on a busy machine) finds that step's caption and
+    // controls still to lay out, and with the drawing's changes too, Chrome lays out every text
+    // of the drawing again (1,000 boxes: ~130-550 ms; apart, a few ms).
+    void this.svg.getBoundingClientRect();
     const model = this.model;
     const shown = this.shown;
     const changes = shown && shown.model === model && shown.direction === state.direction
@@ -253,19 +260,29 @@ export class GraphView extends EventTarget {
 
   /**
    * Bring a box into view if it is off screen (a large graph, zoomed in, while stepping), with
-   * the sum callouts the step shows.
+   * the sum callouts the step shows when they fit in the window with it. A callout can be far from
+   * the firing box (by the box receiving); centring on both then showed neither, and moved the
+   * drawing at every step, which a large graph pays for by painting the whole window again.
    */
   reveal(id) {
     const box = this.place(id);
     if (!box) return;
-    let [x0, y0, x1, y1] = [box.x - box.width / 2, box.y - box.height / 2, box.x + box.width / 2, box.y + box.height / 2];
+    const own = [box.x - box.width / 2, box.y - box.height / 2, box.x + box.width / 2, box.y + box.height / 2];
+    let [x0, y0, x1, y1] = own;
     for (const { rect: r } of this.shownCallouts) {
       [x0, y0, x1, y1] = [Math.min(x0, r[0]), Math.min(y0, r[1]), Math.max(x1, r[2]), Math.max(y1, r[3])];
+    }
+    const { width, height } = this.svg.getBoundingClientRect();
+    const { scale } = this.panZoom;
+    if ((x1 - x0) * scale > width - 2 * REVEAL_MARGIN_PX || (y1 - y0) * scale > height - 2 * REVEAL_MARGIN_PX) {
+      [x0, y0, x1, y1] = own;
     }
     // Lay out the pan now, before the step's caption and controls change: a new transform on the
     // drawing and a layout change in the page in one frame make Chrome lay out every text of the
     // drawing again (~180 ms at 1,000 boxes); apart, a few ms.
-    if (this.panZoom.reveal({ x: x0, y: y0, width: x1 - x0, height: y1 - y0 })) void this.svg.getBoundingClientRect();
+    if (this.panZoom.reveal({ x: x0, y: y0, width: x1 - x0, height: y1 - y0 }, REVEAL_MARGIN_PX)) {
+      void this.svg.getBoundingClientRect();
+    }
   }
 
   /**

@@ -300,6 +300,22 @@ def test_stepping_a_big_graph_brings_the_firing_node_into_view(web):
     assert pane["y"] <= active["y"] and active["y"] + active["height"] <= pane["y"] + pane["height"]
 
 
+def test_the_firing_node_stays_in_view_when_the_sum_it_makes_is_far_away(web):
+    """w sums what q1, at the far end of a long chain, sends it: q1 and w's sum callout do not fit
+    in the window together, zoomed in, and the firing node is what is kept in view."""
+    source = "w = 2.0\nx = 1\n" + "x = x*1.01\nx = x + 0.1\n" * 40 + "q1 = x * w\nq2 = q1 * w\n"
+    web.open(src=source)
+    for _ in range(10):
+        web.page.click("[data-testid=zoom-in]")
+    summed = []
+    for k in range(1, 4):
+        web.page.keyboard.press("ArrowRight")
+        assert web.step_label().startswith(f"step {k} /")
+        assert web.inside_graph_pane("[data-node-id].active .box"), k
+        summed += web.page.eval_on_selector_all(".sum-callout.show", "els => els.map((e) => e.dataset.for)")
+    assert len(summed) == 1  # step 2: q1 fires, w sums
+
+
 # One step by the key, with every change to the drawing it makes before the frame (the handler's
 # own): the boxes, edges and other elements it touched.
 STEP_MUTATIONS = """() => {
