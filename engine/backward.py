@@ -292,6 +292,8 @@ def call_vjp(node: Tensor, g: Computed) -> Contributions:
     """
     op, inputs, out = node.op, node.inputs, node._value
     assert op is not None
+    if op.saves:  # what its forward kept for it (see Op.saves)
+        return op.vjp(g, out, *[t._value for t in inputs], saved=node.saved, **node.params)
     if op.params:
         return op.vjp(numpy_float(g), numpy_float(out), *[numpy_float(t._value) for t in inputs], **node.params)
     try:

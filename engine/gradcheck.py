@@ -72,7 +72,8 @@ def replay(order: list[Tensor], overrides: dict[Tensor, np.ndarray]) -> dict[Ten
             values[node] = overrides[node]
             changed.add(node)
         elif node.op is not None and any(t in changed for t in node.inputs):
-            values[node] = as_array(node.op.forward(*[values[t] for t in node.inputs], **node.params))
+            value = node.op.forward(*[values[t] for t in node.inputs], **node.params)
+            values[node] = as_array(value[0] if node.op.saves else value)  # without what it saves for the VJP
             changed.add(node)
         else:
             values[node] = node.data

@@ -6,6 +6,13 @@ A VJP is a pure function `vjp(g, out, *inputs, **params)` of the incoming gradie
 *output*: the engine, not the rule, sums them back to each input's shape (`unbroadcast`).
 Rules never mutate their arguments; the engine does all summing.
 
+An op whose VJP needs what its forward computed on the way (cross-entropy's softmax) can keep it
+instead of computing it again, like PyTorch's ctx.save_for_backward: its row says `saves=True`,
+its forward returns `(value, saved)`, and the engine keeps `saved` on the node and passes it to
+the VJP by keyword. `saved` is a function of the inputs like any other intermediate value, so the
+VJP stays a pure function of g, out and the inputs: called without `saved` (as by code that calls
+a rule directly), it computes it itself.
+
 Values are float64 arrays, except that a 0-d value is usually a Python float: the scalar fast
 path (see Tensor.data). Every VJP below works on both: add, sub, mul, div and neg are Python's
 operators, which are NumPy's ufuncs on arrays and IEEE arithmetic on floats, with the same bits.
@@ -44,11 +51,12 @@ class Op:
     both, backward accepts contributions shaped like the broadcast result and sums them back to
     each input's shape; every other op's contributions must have their input's shape exactly.
     `on_floats` is the forward on Python floats, for 0-d values (None: NumPy's forward is used).
+    `saves` marks an op whose forward returns `(value, saved)` for its VJP (see the module's docstring).
     """
 
     name: str
     arity: int
-    forward: Callable[..., Computed]
+    forward: Callable[..., Any]  # a Computed, or (Computed, saved) when `saves`
     vjp: Callable[..., Contributions]
     shape: Callable[..., Shape]
     rule: str
@@ -57,6 +65,7 @@ class Op:
     broadcasts: bool = False
     batch_broadcasts: bool = False
     on_floats: Callable[..., float] | None = None
+    saves: bool = False
 
 
 def fmt_shape(shape: Shape) -> str:
@@ -272,22 +281,25 @@ def _matmul_vjp(g: np.ndarray, out: np.ndarray, a: np.ndarray, b: np.ndarray) ->
     return ga, gb
 
 
-def _cross_entropy(logits: np.ndarray, targets: np.ndarray) -> np.ndarray:
+def _cross_entropy(logits: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, Any]:
     # -mean_i log_softmax(logits)[i, t_i] = mean_i (log sum_j e^(x_ij - m_i) - (x_it_i - m_i)),
-    # m_i the row's max (so e^x cannot overflow); the same numbers as negating log_softmax's mean
+    # m_i the row's max (so e^x cannot overflow); the same numbers as negating log_softmax's mean.
+    # Saved for the VJP (saves=True): e^(x - m), its row sums and the class indices.
     classes = _class_indices(targets, logits.shape[1])
     shifted = logits - logits.max(axis=1, keepdims=True)
-    log_sums = np.log(np.exp(shifted).sum(axis=1))
-    return np.asarray((log_sums - shifted[np.arange(len(classes)), classes]).sum() / len(classes))
+    e = np.exp(shifted)
+    sums = e.sum(axis=1, keepdims=True)
+    loss = (np.log(sums[:, 0]) - shifted[np.arange(len(classes)), classes]).sum() / len(classes)
+    return np.asarray(loss), (e, sums, classes)
 
 
-def _cross_entropy_vjp(g: np.ndarray, out: np.ndarray, logits: np.ndarray, targets: np.ndarray) -> Contributions:
-    # d/dlogits of -mean(log_softmax[i, t_i]) = (softmax - onehot(t)) / batch; the forward pass
-    # has already checked that the targets are class indices
-    classes = targets.astype(np.intp)
-    p = _softmax(logits, 1)
+def _cross_entropy_vjp(g: np.ndarray, out: np.ndarray, logits: np.ndarray, targets: np.ndarray,
+                       saved: Any = None) -> Contributions:
+    # d/dlogits of -mean(log_softmax[i, t_i]) = (softmax - onehot(t)) / batch
+    e, sums, classes = saved if saved is not None else _cross_entropy(logits, targets)[1]
+    p = e / sums  # softmax(logits), this rule's own new array
     p[np.arange(len(classes)), classes] -= 1.0
-    p *= g / len(classes)  # p is this rule's own new array
+    p *= g / len(classes)
     return p, None
 
 
@@ -375,7 +387,7 @@ OPS: dict[str, Op] = {
            "d(log_softmax)_i/da_j = delta_ij - s_j", params=("axis",)),
         Op("cross_entropy", 2, _cross_entropy, _cross_entropy_vjp, cross_entropy_shape,
            "d(CE)/dlogits = (softmax(logits) - onehot(targets)) / batch; targets take no gradient",
-           domain=("real", "targets")),
+           domain=("real", "targets"), saves=True),
     )
 }
 

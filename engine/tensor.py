@@ -38,8 +38,8 @@ class Tensor:
     edges (argument 0 and argument 1) and receives two contributions in backward.
     """
 
-    __slots__ = ("_value", "_grad", "requires_grad", "label", "op", "inputs", "params", "created", "_pass_grad",
-                 "__weakref__")
+    __slots__ = ("_value", "_grad", "requires_grad", "label", "op", "inputs", "params", "saved", "created",
+                 "_pass_grad", "__weakref__")
     __array_priority__ = 1000  # so `ndarray * Tensor` defers to Tensor.__rmul__
     # the gradient the running backward pass has summed here so far: its scratch space, cheaper to
     # reach than a dict entry; set by backward.backward_correct for the nodes of its pass, and
@@ -55,6 +55,7 @@ class Tensor:
         self.op: Op | None = None
         self.inputs: tuple[Tensor, ...] = ()
         self.params: dict[str, Any] = NO_PARAMS
+        self.saved: Any = None  # what the op's forward kept for its VJP (see Op.saves)
         self.created = next(CREATED)  # this tensor's place in creation order
 
     @property
@@ -273,8 +274,12 @@ def binary(name: str, a: Any, b: Any) -> Tensor:
 
 def node(op: Op, inputs: tuple[Tensor, ...], value: Any, requires_grad: bool, params: dict[str, Any] | None = None
          ) -> Tensor:
-    """The Tensor that op made from inputs."""
+    """The Tensor that op made from inputs: `value` is what op's forward returned."""
     out = Tensor.__new__(Tensor)
+    if op.saves:  # (value, what the VJP needs), see Op.saves
+        value, out.saved = value
+    else:
+        out.saved = None
     # a float64 array or a Python float as is; a NumPy float becomes a Python float (the scalar
     # fast path, see Tensor.data); anything else (a bool or int result) a float64 array
     if type(value) is not float and not (type(value) is np.ndarray and value.dtype is FLOAT64):
