@@ -201,7 +201,6 @@ def backward_correct(order: list[Tensor], seed: Computed) -> None:
     for t in order:
         t._pass_grad = None
     order[0]._pass_grad = seed
-    stored: set[int] = set()  # the ids of the arrays handed out as .grad
     leaves: list[Tensor] = []
     for node in order:
         g = node._pass_grad
@@ -211,9 +210,10 @@ def backward_correct(order: list[Tensor], seed: Computed) -> None:
         if op is None:
             leaves.append(node)
             continue
-        # every consumer has fired, so g is complete: stored now, not in a second pass over the nodes
+        # every consumer has fired, so g is complete: stored now, not in a second pass over the nodes;
+        # as it is, though it may be another node's too (the first read copies it, see Tensor.grad)
         node._pass_grad = None
-        node._grad = g if type(g) is float else own_array(g, stored)
+        node._grad, node._grad_shared = g, True
         inputs = node.inputs
         if not op.params:
             # the scalar fast path, spelled out for its two kinds of node, x op y and op(x): a loop
@@ -266,19 +266,9 @@ def backward_correct(order: list[Tensor], seed: Computed) -> None:
         g = leaf._pass_grad
         assert g is not None
         leaf._pass_grad = None
-        # a leaf adds this call's gradient to the last ones
-        leaf._grad = own_array(g, stored) if leaf._grad is None else leaf._grad + g
-
-
-def own_array(g: Computed, stored: set[int]) -> Computed:
-    """`g` to hand out as a `.grad`: a copy if it already is another tensor's (add passes one array
-    to both inputs; their ids are in `stored`) or a view of one, so that changing one `.grad` in
-    place changes no other, as store_gradients does."""
-    if type(g) is np.ndarray:
-        if id(g) in stored or g.base is not None:
-            return g.copy()
-        stored.add(id(g))
-    return g
+        # a leaf adds this call's gradient to the last ones (a sum is a new array of its own)
+        before = leaf._grad
+        leaf._grad, leaf._grad_shared = (g, True) if before is None else (before + g, False)
 
 
 def call_vjp(node: Tensor, g: Computed) -> Contributions:
@@ -392,12 +382,15 @@ def store_gradients(grads: dict[Tensor, Computed], mode: str, recorded: bool = F
     for t, g in grads.items():
         if t.op is None and t._grad is not None:  # a leaf adds this call's gradient to the last ones
             if mode == "alias":
-                t._grad += g
+                mine: Computed | None = t.grad  # not another tensor's array too (see Tensor.grad)
+                assert mine is not None
+                mine += g
+                t.grad = mine
             else:
-                t._grad = t._grad + g  # a new array
+                t.grad = t._grad + g  # a new array
             continue
         if type(g) is np.ndarray and mode != "alias":
             if recorded or id(g) in seen or g.base is not None:
                 g = g.copy()
             seen.add(id(g))
-        t._grad = g
+        t.grad = g

@@ -38,8 +38,8 @@ class Tensor:
     edges (argument 0 and argument 1) and receives two contributions in backward.
     """
 
-    __slots__ = ("_value", "_grad", "requires_grad", "label", "op", "inputs", "params", "saved", "created",
-                 "_pass_grad", "__weakref__")
+    __slots__ = ("_value", "_grad", "_grad_shared", "requires_grad", "label", "op", "inputs", "params", "saved",
+                 "created", "_pass_grad", "__weakref__")
     __array_priority__ = 1000  # so `ndarray * Tensor` defers to Tensor.__rmul__
     # the gradient the running backward pass has summed here so far: its scratch space, cheaper to
     # reach than a dict entry; set by backward.backward_correct for the nodes of its pass, and
@@ -50,6 +50,7 @@ class Tensor:
         # a number is kept as a Python float (see `data`); an array the caller passed is used as is
         self._value: Computed = float(data) if isinstance(data, (int, float)) else as_array(data)
         self._grad: Computed | None = None
+        self._grad_shared = False  # whether _grad may be another tensor's array too (see `grad`)
         self.requires_grad = requires_grad
         self.label = label
         self.op: Op | None = None
@@ -81,9 +82,20 @@ class Tensor:
     def grad(self) -> Value | None:
         """The gradient backward left here (None: none has reached it), like `data` a float64 array
         or, for a 0-d value, a NumPy float. Backward leaves a 0-d gradient as a Python float (see
-        `data`), turned into a NumPy float here, when asked for, rather than for every node."""
+        `data`), turned into a NumPy float here, when asked for, rather than for every node.
+
+        Backward also leaves its arrays as they are, though one array may be the gradient of several
+        nodes (add passes its gradient on to both inputs, reshape a view of it): the first read of
+        such a gradient copies it, so that changing one `.grad` in place changes no other. Copying
+        on read, not in backward, costs nothing for the gradients nobody reads (most nodes').
+        """
         g = self._grad
-        if g is None or isinstance(g, (np.ndarray, np.float64)):
+        if isinstance(g, np.ndarray):
+            if self._grad_shared:
+                self._grad = g = g.copy()
+                self._grad_shared = False
+            return g
+        if g is None or isinstance(g, np.float64):
             return g
         self._grad = number = np.float64(g)
         return number
@@ -91,6 +103,7 @@ class Tensor:
     @grad.setter
     def grad(self, g: Computed | None) -> None:
         self._grad = g
+        self._grad_shared = False
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -286,6 +299,7 @@ def node(op: Op, inputs: tuple[Tensor, ...], value: Any, requires_grad: bool, pa
         value = float(value) if type(value) is np.float64 else as_array(value)
     out._value = value
     out._grad = None
+    out._grad_shared = False
     out.requires_grad = requires_grad
     out.label = None
     out.op = op

@@ -1,6 +1,8 @@
 """Work the engine spares itself, each shortcut against the general definition, bit for bit.
 
 - Op.saves: a VJP given what its forward kept returns what it returns computing that itself.
+- Copy on read: backward leaves arrays shared between nodes as they are; `.grad` copies them when
+  first read, so that no two gradients share memory, and the numbers are the general loop's.
 """
 
 import numpy as np
@@ -54,3 +56,57 @@ def test_cross_entropy_backward_uses_the_saved_softmax_exactly(logits, picks, g)
     (expected, none) = OPS["cross_entropy"].vjp(np.float64(g), loss.data, logits, targets)
     assert none is None
     np.testing.assert_array_equal(x.grad, expected, strict=True)
+
+
+def shared_graph() -> tuple[list[Tensor], Tensor]:
+    """Nodes whose gradients backward passes on as the same array (add) or a view of it (reshape)."""
+    x = Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    b = Tensor(np.ones(3), requires_grad=True)
+    h = x + b
+    r = h.reshape(3, 2)
+    s = r - 1.0
+    return [x, b, h, r, s], s
+
+
+def test_no_two_gradients_share_memory_after_backward():
+    nodes, root = shared_graph()
+    root.backward(np.ones(root.shape))
+    grads = [t.grad for t in nodes]
+    for i, g in enumerate(grads):
+        assert type(g) is np.ndarray and g.flags.owndata
+        for other in grads[i + 1:]:
+            assert not np.shares_memory(g, other)
+    before = [g.copy() for g in grads]
+    grads[2][...] = 7.0  # in place on one gradient: none of the others changes
+    for i, (g, kept) in enumerate(zip(grads, before, strict=True)):
+        if i != 2:
+            np.testing.assert_array_equal(g, kept)
+
+
+def test_a_gradient_read_twice_is_one_array():
+    nodes, root = shared_graph()
+    root.backward(np.ones(root.shape))
+    for t in nodes:
+        assert t.grad is t.grad
+
+
+def test_gradients_copied_on_read_are_the_general_loops():
+    nodes, root = shared_graph()
+    root.backward(np.ones(root.shape))
+    fast = [t.grad for t in nodes]
+    for t in nodes:
+        t.zero_grad()
+    root.backward(np.ones(root.shape), record=True)
+    for g, general in zip(fast, [t.grad for t in nodes], strict=True):
+        np.testing.assert_array_equal(g, general, strict=True)
+
+
+def test_the_alias_bug_adds_in_place_only_to_the_leafs_own_array():
+    """A leaf keeps the array a correct pass left, shared with its consumer; a later alias-mode pass
+    adds to the leaf's gradient in place, which must not change the consumer's."""
+    a = Tensor(np.ones(3), requires_grad=True)
+    first, second = a + 1.0, a * 2.0
+    first.backward(np.ones(3))
+    second.backward(np.ones(3), mode="alias")
+    np.testing.assert_array_equal(a.grad, np.full(3, 3.0))
+    np.testing.assert_array_equal(first.grad, np.ones(3))
