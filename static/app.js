@@ -3,6 +3,7 @@
 
 import { fetchExamples, fetchGraph, fetchLanguage, serverless } from "./api.js";
 import { Controls } from "./controls.js";
+import { byTestId } from "./dom.js";
 import { Editor } from "./editor.js";
 import { SERVER_FILES } from "./export.js";
 import { FindBox } from "./find.js";
@@ -29,7 +30,7 @@ import { TrainingPanel } from "./training.js";
 import { readUrlState } from "./url-state.js";
 
 const FALLBACK_SOURCE = "a = 2\nb = 3\nc = 4\nL = (a*b + c) * (a - c)";
-const $ = (id) => document.querySelector(`[data-testid="${id}"]`);
+const $ = byTestId;
 const body = document.body;
 
 const state = {

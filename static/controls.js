@@ -1,6 +1,8 @@
 // Buttons, menus and keys: turn clicks, choices and key presses into calls on `actions`, and show
 // the player's state.
 
+import { byTestId } from "./dom.js";
+
 // Each key, the action it calls and what the help says of it: the help's list is made from this
 // table and EDITOR_KEYS, so it names every key. A presentation clicker sends PageDown and PageUp.
 export const KEYS = [
@@ -59,7 +61,7 @@ const BUTTONS = {
 export class Controls {
   constructor() {
     this.actions = null;
-    this.el = (id) => document.querySelector(`[data-testid="${id}"]`);
+    this.el = byTestId;
   }
 
   /** Start turning clicks and keys into calls on `actions` (named as in KEYS and BUTTONS). */

@@ -25,3 +25,18 @@ export function htmlEl(tag, attrs = {}, parent = null, text = null) {
   if (parent) parent.appendChild(el);
   return el;
 }
+
+const byTestIdCache = new Map();
+
+/**
+ * The page's element with this data-testid. Remembered: an attribute selector is not indexed, so
+ * each lookup walks the document up to the element, and the player's controls come after the
+ * drawing (3,000 boxes: ~1.3 ms a lookup, nine a step). Looked up again once it has left the page.
+ */
+export function byTestId(id) {
+  const known = byTestIdCache.get(id);
+  if (known?.isConnected) return known;
+  const el = document.querySelector(`[data-testid="${id}"]`);
+  if (el) byTestIdCache.set(id, el);
+  return el;
+}

@@ -1,7 +1,9 @@
 // Messages around the drawing: the bug banner, diagnostics, why a view is not drawn, what the
 // program printed, and short-lived notes (toasts).
 
-const $ = (id) => document.querySelector(`[data-testid="${id}"]`);
+import { byTestId } from "./dom.js";
+
+const $ = byTestId;
 
 /** The server's notes on a graph and its view, under the editor. */
 export function showDiagnostics(model) {
