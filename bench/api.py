@@ -39,7 +39,7 @@ from app.examples import EXAMPLES  # noqa: E402
 from app.first_view import ViewPlan, plan_view, record_and_view  # noqa: E402
 from app.graph import GraphOptions, build_graph, record_json  # noqa: E402
 from app.language import parse_program  # noqa: E402
-from app.language.syntax import parse  # noqa: E402
+from app.language.templates import parse  # noqa: E402
 from app.layout import LayoutUnavailable, layout_graph, layout_structure  # noqa: E402
 from app.sandbox import Sandbox  # noqa: E402
 from app.schemas import GraphRequest  # noqa: E402

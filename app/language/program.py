@@ -8,7 +8,7 @@ import numpy as np
 from app.language.errors import ExpressionError, Span
 from app.language.groups import Group, GroupTracker
 from app.language.statements import Interpreter
-from app.language.syntax import parse
+from app.language.templates import parse
 from app.language.training import History, Snapshot, StopAtCall
 from app.limits import OPENING_VIEW_MAX_BOXES
 from engine import Tensor

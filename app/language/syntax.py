@@ -80,10 +80,22 @@ class Outline:
 def parse(source: str) -> tuple[ast.Module, list[str], Outline]:
     """The checked syntax tree of `source`, its lines (split on "\\n" after normalizing newlines) and
     its outline."""
+    text, lines = checked_text(source)
+    tree, outline = checked_tree(text, lines)
+    return tree, lines, outline
+
+
+def checked_text(source: str) -> tuple[str, list[str]]:
+    """The text with its newlines normalized, and its lines, once its size and characters are checked."""
     check_size(source)
     text = normalize_newlines(source)
     lines = text.split("\n")
     check_characters(lines)
+    return text, lines
+
+
+def checked_tree(text: str, lines: list[str]) -> tuple[ast.Module, Outline]:
+    """Python's parse of checked text, then the whitelist over it."""
     try:
         tree = ast.parse(text, mode="exec")
     except SyntaxError as e:
@@ -91,7 +103,7 @@ def parse(source: str) -> tuple[ast.Module, list[str], Outline]:
     except (RecursionError, MemoryError):
         # the parser's own depth guards; check_characters keeps most programs from reaching them
         raise ExpressionError("limit", "the program is nested too deeply for the parser") from None
-    return tree, lines, check_tree(tree, lines)
+    return tree, check_tree(tree, lines)
 
 
 def syntax_error(e: SyntaxError, lines: list[str]) -> ExpressionError:
