@@ -10,7 +10,7 @@ from typing import Any
 
 from app.encode import to_json
 from app.graph import GraphOptions, build_graph
-from app.layout import LayoutUnavailable, Structure, checked_structure, collapsed_views, placed, view_ids
+from app.layout import LayoutUnavailable, Structure, checked_structure, collapsed_views, placed_json, view_ids
 from app.view import ViewBuilder, build_view
 
 
@@ -57,5 +57,5 @@ def record_and_view(source: str, root: str | None, options: GraphOptions, open: 
 def view_fields_json(plan: ViewPlan, direction: str) -> bytes:
     """The response's last fields as JSON, `{"layout":...,"layout_reason":...,"view":...}`, the bytes
     to_json writes for them; raises LayoutUnavailable when dot cannot lay the planned structure out."""
-    layout = None if plan.structure is None else placed(plan.structure, direction, *plan.ids)
-    return to_json({"layout": layout, "layout_reason": plan.reason})[:-1] + b',"view":' + plan.view + b"}"
+    layout = b"null" if plan.structure is None else placed_json(plan.structure, direction, *plan.ids)
+    return b'{"layout":' + layout + b',"layout_reason":' + to_json(plan.reason) + b',"view":' + plan.view + b"}"

@@ -8,11 +8,14 @@ is tried again next time.
 
 import json
 import subprocess
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
 from app.admission import DRAWINGS, LAYOUTS, graphviz_runs
+from app.encode import to_json
 from app.limits import LAYOUT_TIMEOUT_S, MAX_LAYOUT_BENDS, MAX_LAYOUT_BOXES
 from app.response_cache import depends_on_load
 from app.view import ViewBuilder, group_number
@@ -93,7 +96,12 @@ def view_ids(graph: dict[str, Any], view: dict[str, Any]) -> tuple[list[str], li
 
 def placed(key: Structure, direction: str, boxes: list[str], edges: list[str], clusters: list[str]) -> dict[str, Any]:
     """The `layout` of a structure under the ids of one view of it (view_ids), from the cache or from dot."""
-    at, routes, frames, width, height = layout_structure(key, direction)
+    return arranged(layout_structure(key, direction), boxes, edges, clusters)
+
+
+def arranged(geometry: tuple[list[dict], list[dict], list[dict], float, float], boxes: list[str], edges: list[str],
+             clusters: list[str]) -> dict[str, Any]:
+    at, routes, frames, width, height = geometry
     return {
         "width": width,
         "height": height,
@@ -101,6 +109,29 @@ def placed(key: Structure, direction: str, boxes: list[str], edges: list[str], c
         "edges": dict(zip(edges, routes, strict=True)),
         "clusters": dict(zip(clusters, frames, strict=True)),
     }
+
+
+def placed_json(key: Structure, direction: str, boxes: list[str], edges: list[str], clusters: list[str]) -> bytes:
+    """placed(...)'s JSON, kept for the structure's cached layout under these ids: writing a layout's floats
+    is ~0.1 ms at 114 boxes (~1 ms at 1,000), again at every request whose numbers alone changed."""
+    geometry = layout_structure(key, direction)  # first, so a layout that is no longer cached is laid out again
+    ids = (id(geometry), tuple(boxes), tuple(edges), tuple(clusters))
+    with placed_lock:
+        kept = placed_texts.get(ids)
+        if kept is not None and kept[0] is geometry:  # (holding the layout, the entry keeps its id from reuse)
+            placed_texts.move_to_end(ids)
+            return kept[1]
+    text = to_json(arranged(geometry, boxes, edges, clusters))
+    with placed_lock:
+        placed_texts[ids] = (geometry, text)
+        if len(placed_texts) > PLACED_TEXTS_KEPT:
+            placed_texts.popitem(last=False)
+    return text
+
+
+PLACED_TEXTS_KEPT = 32
+placed_texts: OrderedDict[tuple, tuple[object, bytes]] = OrderedDict()
+placed_lock = threading.Lock()
 
 
 def layout_view(graph: dict[str, Any], view: dict[str, Any], direction: str = "LR",

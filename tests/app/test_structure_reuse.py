@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from app import service
 from app.encode import encode_array
-from app.layout import layout_structure
+from app.layout import layout_structure, placed_texts
 from app.response_cache import ResponseCache
 from app.sandbox import Sandbox
 from app.schemas import GraphRequest
@@ -41,6 +41,7 @@ def empty_caches() -> Iterator[None]:
     kept = service.responses
     service.responses = ResponseCache()
     layout_structure.cache_clear()
+    placed_texts.clear()
     try:
         yield
     finally:
@@ -51,8 +52,11 @@ def reused_and_fresh(sandbox: Sandbox, seen: GraphRequest, request: GraphRequest
     """`request` answered just after `seen` (same structure, other numbers), and answered alone."""
     with empty_caches():
         service.graph_json(sandbox, seen)
+        written = dict(placed_texts)
+        assert len(written) == 1  # the first request wrote its layout's JSON
         reused = service.graph_json(sandbox, request)
         assert layout_structure.cache_info().hits == 1  # the layout was the structure's, not laid out again
+        assert placed_texts == written  # and its JSON was the one written for the first request
     with empty_caches():
         return reused, service.graph_json(sandbox, request)
 
