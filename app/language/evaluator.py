@@ -33,9 +33,11 @@ from app.language.values import (
 )
 from app.limits import MAX_NDIM
 from engine import DomainError, ShapeError, Tensor, apply, output_shape
-from engine.ops import fmt_shape
+from engine.ops import OPS, broadcast_shape, fmt_shape, same_shape
 
 SEQUENCES = (ast.Tuple, ast.List)
+ELEMENTWISE = frozenset(name for name, op in OPS.items() if op.shape in (broadcast_shape, same_shape))
+"""Ops whose output has their inputs' broadcast shape."""
 GRAPH_BRANCH = ("the graph would depend on a branch the page cannot show: compare plain numbers (loop indices, "
                 "lengths, x.data), or use relu(x) for max(x, 0)")
 
@@ -102,6 +104,10 @@ class Evaluator:
                 right_node: ast.AST | None = None) -> Any:
         """`left op right` for any two values: numbers fold, sequences join, tensors make a node.
         A number becomes a constant at the place it was written (`left_node`, `right_node`)."""
+        if type(left) is Tensor and type(right) is Tensor:  # the most common case, decided at once
+            op = BINARY_OPERATORS.get(type(op_node))
+            if op is not None and op != "pow":
+                return self.apply(op, node, left, right)
         left_node, right_node = left_node or node, right_node or node
         if is_number(left) and is_number(right) and type(op_node) in NUMBER_OPERATORS:
             return NUMBER_OPERATORS[type(op_node)](left, right)
@@ -377,13 +383,16 @@ class Evaluator:
     def apply(self, op: str, node: ast.AST, *inputs: Tensor, **params: object) -> Tensor:
         """Run an engine op after its output shape and cost are known to fit."""
         span = self.span(node)
-        shapes = [t.shape for t in inputs]
-        try:
-            shape = output_shape(op, *shapes, **params)
-        except ShapeError as e:
-            raise ExpressionError.at("shape", str(e), span) from None
-        if op == "matmul":
-            self.budget.check_matmul(shapes[0], shapes[1], shape, span)
+        if params or op not in ELEMENTWISE or not all(t.shape == () for t in inputs):
+            shapes = [t.shape for t in inputs]
+            try:
+                shape = output_shape(op, *shapes, **params)
+            except ShapeError as e:
+                raise ExpressionError.at("shape", str(e), span) from None
+            if op == "matmul":
+                self.budget.check_matmul(shapes[0], shapes[1], shape, span)
+        else:
+            shape = ()  # an elementwise op of 0-d values (a micrograd graph's every op): no rule to ask
         self.budget.spend(shape, span)
         try:
             out = apply(op, *inputs, **params)
