@@ -155,7 +155,7 @@ export function drawCluster(model, group, rect, layer) {
   return {
     el: g, font: CLUSTER_FONT,
     label: [x0 + 4, y0 + 3, x0 + 4 + w, y0 + 3 + h],
-    extent: [x0, y0, x0 + rect.width, y0 + rect.height], culled: false,
+    extent: [x0, y0, x0 + rect.width, y0 + rect.height],
   };
 }
 
@@ -172,7 +172,7 @@ function frame(g, box, rx) {
     shownGrad: UNKNOWN, shownValue: null, valueText: null, flags: "",
     // what the box draws, badges and pill included: [x0, y0, x1, y1]
     drawn: [x0, y0, x0 + box.width, y0 + box.height],
-    extent: null, culled: false,
+    extent: null,
   };
 }
 

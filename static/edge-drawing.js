@@ -37,5 +37,5 @@ export function drawEdge(view, edge, layer, labelLayer) {
   const xs = points.map((p) => p[0]).concat(tip ? [tip[0]] : []);
   const ys = points.map((p) => p[1]).concat(tip ? [tip[1]] : []);
   const extent = [Math.min(...xs) - 40, Math.min(...ys) - 20, Math.max(...xs) + 40, Math.max(...ys) + 20];
-  view.edges.set(edge.id, { el: g, line, label, points, extent, culled: false, sent: false, current: false });
+  view.edges.set(edge.id, { el: g, line, label, points, extent, sent: false, current: false });
 }

@@ -62,6 +62,7 @@ export class GraphView extends EventTarget {
     this.shownCallouts = [];
     this.shown = null; // {model, direction, k}: the step on screen, for the next one to change only what differs
     this.far = false;
+    this.layers = null;
     this.cullPending = false;
   }
 
@@ -104,6 +105,7 @@ export class GraphView extends EventTarget {
     }
     if (!Number.isFinite(this.minFont)) this.minFont = 12;
     this.viewport.replaceChildren(clusterLayer, edgeLayer, nodeLayer, labelLayer, calloutLayer);
+    this.layers = { nodes: nodeLayer, edges: edgeLayer, labels: labelLayer }; // where culled elements go back
     this.overlay.replaceChildren();
     this.shown = null;
     this.shownCallouts = [];

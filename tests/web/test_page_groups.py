@@ -306,6 +306,7 @@ def test_steps_on_big_views_change_the_drawing_in_place_without_asking_the_serve
     open_groups = [g["id"] for g in groups if g["label"] == "forward"] + fires[:21]
     for source, open_ in [(CHAIN_300, None), (MLP, ",".join(open_groups))]:
         web.open(src=source, **({"open": open_} if open_ else {}))
+        web.fit_whole()
         boxes = len(web.box_ids())
         if open_ is None:
             assert boxes == 301

@@ -70,6 +70,7 @@ def test_where_the_sums_will_happen_is_marked_from_step_0(web, api):
         graph = api.graph(source)
         # every group open, so that every node is a box
         web.open(src=source, **({"open": ",".join(g["id"] for g in graph["groups"])} if graph["groups"] else {}))
+        web.fit_whole()
         boxes = set(web.node_ids())
         contributions: dict[str, int] = {}
         for s in graph["backward_steps"]:

@@ -75,6 +75,7 @@ def test_a_thousand_node_graph_renders_and_steps(web, api):
     graph = api.graph(source)
     assert 1000 <= len(graph["nodes"]) <= 5000
     web.open(src=source)
+    web.fit_whole()
     assert len(web.node_ids()) == len(graph["view"]["boxes"]) >= 500
     n = len(graph["view"]["steps"])
     for _ in range(40):

@@ -114,14 +114,21 @@ def test_downloads_svg_png_and_json(web, api):
     assert data["backward_steps"] == graph["backward_steps"]
 
 
-def test_png_of_a_large_graph_zoomed_in(web):
+def test_png_of_a_large_graph_zoomed_in(web, api):
+    boxes = len(api.graph(FLAT_CHAIN)["view"]["boxes"])
     web.open(src=FLAT_CHAIN)
+    web.fit_whole()
+    order = web.node_ids()
+    assert len(order) == boxes
     for _ in range(12):
         web.page.click("[data-testid=zoom-in]")
-    web.page.wait_for_function("() => document.querySelectorAll('.culled').length > 0")
+    # what is far off screen is taken out of the drawing (detail.js cull)
+    drawn = "document.querySelectorAll('[data-testid=graph] [data-node-id]').length"
+    web.page.wait_for_function(f"() => {drawn} < {boxes}")
     with web.page.expect_download(timeout=60_000) as info:
         web.page.click("[data-testid=download-svg]")
     drawing = ET.fromstring(open(info.value.path(), encoding="utf-8").read())
+    assert sum(1 for el in drawing.iter() if el.get("data-node-id")) == boxes, "every box, not the ones on screen"
     with web.page.expect_download(timeout=60_000) as info:
         web.page.click("[data-testid=download-png]")
     png = open(info.value.path(), "rb").read()
@@ -130,8 +137,11 @@ def test_png_of_a_large_graph_zoomed_in(web):
     width, height = struct.unpack(">II", png[16:24])
     aspect = float(drawing.get("width")) / float(drawing.get("height"))
     assert aspect > 100 and abs(width / height - aspect) < 0.1 * aspect
-    # and what is off screen is hidden again afterwards
-    assert web.page.locator(".culled").count() > 0
+    # and what is off screen is taken out again afterwards
+    assert web.page.evaluate(f"() => {drawn}") < boxes
+    # zoomed out, every box is back, in its order (the order Tab visits them in)
+    web.fit_whole()
+    assert web.node_ids() == order
 
 
 def test_the_address_follows_the_typed_text_and_a_reload_brings_it_back_with_its_error(web, api):

@@ -142,6 +142,12 @@ class Web:
         """Return once the page has drawn two more frames: what it runs in its next two frames has run."""
         self.page.evaluate("() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
 
+    def fit_whole(self) -> None:
+        """Fit the whole graph in the pane (F) and let the drawing follow: boxes far outside the
+        window are out of the document (detail.js cull), and with the whole graph in it none is."""
+        self.page.keyboard.press("f")
+        self.after_two_frames()
+
     def graphs_drawn(self) -> int:
         return int(self.page.evaluate("() => Number(document.body.dataset.graphs || 0)"))
 
