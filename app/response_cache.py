@@ -35,6 +35,14 @@ class ResponseCache:
         self.computing: dict[str, Future[bytes]] = {}
         self.lock = threading.Lock()
 
+    def peek(self, key: str) -> bytes | None:
+        """The cached bytes for `key`, or None (not cached, or still being computed): never waits."""
+        with self.lock:
+            body = self.entries.get(key)
+            if body is not None:
+                self.entries.move_to_end(key)
+            return body
+
     def get_or_compute(self, key: str, compute: Callable[[], bytes]) -> bytes:
         """The cached bytes for `key`, or `compute()`'s, remembered; while another thread computes the same
         key, its answer (or its exception). Errors and load-dependent answers are not cached."""

@@ -1,5 +1,6 @@
 import pytest
 
+from app import service
 from app.response_cache import ResponseCache
 
 
@@ -25,3 +26,25 @@ def test_oversized_bodies_and_errors_are_not_kept():
     with pytest.raises(ValueError):
         cache.get_or_compute("bad", lambda: (_ for _ in ()).throw(ValueError("no")))
     assert cache.entries == {} and cache.size == 0
+
+
+def test_peek_gives_only_what_is_cached_and_never_waits():
+    cache = ResponseCache()
+    assert cache.peek("k") is None
+    cache.get_or_compute("k", lambda: b"body")
+    assert cache.peek("k") == b"body"
+    cache.get_or_compute("j", lambda: b"other")
+    cache.peek("k")
+    assert list(cache.entries) == ["j", "k"]  # a peek is a use: k is now the most recent
+
+
+def test_a_cached_graph_answer_never_leaves_the_event_loop(client, monkeypatch):
+    source = "a = 2.5\nb = a * a + 1.25\n"
+    first = client.post("/api/graph", json={"source": source})
+
+    async def no_thread(*args, **kwargs):
+        raise AssertionError("a cached answer went to a thread")
+
+    monkeypatch.setattr(service, "run_in_threadpool", no_thread)
+    again = client.post("/api/graph", json={"source": source})
+    assert again.status_code == 200 and again.content == first.content
