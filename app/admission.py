@@ -163,7 +163,9 @@ class Gate:
 
 COMMENT = re.compile(r"[ \t]*#[^\n]*")
 SEED = re.compile(r"seed\s*[=(]\s*[0-9_]+")  # randn(..., seed=1234), random.seed(1337): a number, not a size
-NUMBER = re.compile(r"(?<![\w.])[0-9][0-9_]*(?:\.[0-9_]*)?(?:[eE][+-]?[0-9]+)?")
+# A number: a digit not after a letter, digit, `_` or `.` (the lookbehind comes after the first digit, so re
+# skips to digits in C instead of trying it at every character: 4x faster on a 100-line program)
+NUMBER = re.compile(r"[0-9](?<![\w.][0-9])[0-9_]*(?:\.[0-9_]*)?(?:[eE][+-]?[0-9]+)?")
 POWER = re.compile(rf"({NUMBER.pattern})\s*\*\*\s*({NUMBER.pattern})")  # 10**9: small numbers, a big one
 
 
@@ -174,7 +176,7 @@ def cheap_shape(source: str) -> str | None:
     that fools it (`range(9 * 9 * 9 * 9 * 9)`) costs the cheap lane's short limit once per shape."""
     if len(source) > CHEAP_MAX_SOURCE_CHARS:
         return None
-    text = SEED.sub("seed=0", COMMENT.sub("", source))
+    text = SEED.sub("seed=0", COMMENT.sub("", source) if "#" in source else source)
     if any(number(n) >= CHEAP_MAX_NUMBER for n in NUMBER.findall(text)):
         return None
     # every base is below CHEAP_MAX_NUMBER by now: 100 ** 64 is a float

@@ -7,6 +7,7 @@ to be in flight at once, it waits for the gate to say so.
 
 import gc
 import os
+import re
 import subprocess
 import threading
 import time
@@ -14,11 +15,14 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import app.main
 from app import layout, response_cache
 from app.admission import Busy, Gate, Lane, cheap_shape, client_address, graphviz_runs
 from app.examples import EXAMPLES
+from app.limits import CHEAP_MAX_NUMBER, CHEAP_MAX_SOURCE_CHARS
 from app.response_cache import ResponseCache, depends_on_load
 from app.sandbox import WORKER_NICENESS, SandboxTimeout
 from app.settings import Settings
@@ -387,3 +391,29 @@ def test_big_numbers_and_long_programs_look_expensive():
     assert cheap_shape("L = (w - 2) ** 2 + 3 ** 2\n") is not None
     assert cheap_shape("x = 1.0\n" * 1_000) is None
     assert cheap_shape("x = 2.0  # 123456789\n") == cheap_shape("x = 3.0\n")  # comments do not count
+
+
+# cheap_shape as first written (its NUMBER tried the lookbehind at every character): the reference
+REFERENCE_NUMBER = r"(?<![\w.])[0-9][0-9_]*(?:\.[0-9_]*)?(?:[eE][+-]?[0-9]+)?"
+
+
+def reference_cheap_shape(source: str) -> str | None:
+    if len(source) > CHEAP_MAX_SOURCE_CHARS:
+        return None
+    text = re.sub(r"seed\s*[=(]\s*[0-9_]+", "seed=0", re.sub(r"[ \t]*#[^\n]*", "", source))
+    numbers = [float(n.replace("_", "")) for n in re.findall(REFERENCE_NUMBER, text)]
+    if any(n >= CHEAP_MAX_NUMBER for n in numbers):
+        return None
+    power = rf"({REFERENCE_NUMBER})\s*\*\*\s*({REFERENCE_NUMBER})"
+    bases = [(float(b.replace("_", "")), float(e.replace("_", ""))) for b, e in re.findall(power, text)]
+    if any(b ** min(e, 64.0) >= CHEAP_MAX_NUMBER for b, e in bases):
+        return None
+    return re.sub(REFERENCE_NUMBER, "0", text)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(["1", "0", "7", "42", "_", ".", "e", "E", "-", "+", "x", "a1", " ", "\t", "*", "**",
+                                 "#", "\n", "(", ")", "=", "seed", "seed(", "1e3", "99", "2.5", "0x1"]), max_size=40))
+def test_cheap_shape_is_the_reference_estimate(parts: list[str]) -> None:
+    source = "".join(parts)
+    assert cheap_shape(source) == reference_cheap_shape(source)
