@@ -3,11 +3,13 @@ read back, whatever happens to the layout: laid out, collapsed past Graphviz's l
 for, or failed in dot."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from app import layout as layout_module
 from app.encode import from_json, to_json
-from app.first_view import record_and_view
-from app.graph import GraphOptions, record_json
+from app.first_view import plan_view, plans, record_and_view
+from app.graph import GraphOptions, build_graph, record_json
 from app.layout import LayoutUnavailable, layout_structure
 from app.schemas import GraphRequest
 from app.service import last_fields, view_fields
@@ -64,3 +66,37 @@ def test_when_dot_fails_on_the_planned_view_it_is_not_run_again_on_it(monkeypatc
     assert len(calls) == len(set(calls)) == 3  # the planned view, its shallower groups, every group closed
     assert planned == to_json(view_fields(from_json(record), request))
     assert b'"layout":null,"layout_reason":"Graphviz took longer' in planned
+
+
+SHAPES = {  # N0, N1, N2: three numbers; inf and nan among the values make "inf"/"nan" contributions
+    "diamond": "a = N0\nb = N1\nc = N2\nL = (a*b + c) * (a - c)",
+    "functions": "def f(u, v):\n    return tanh(u * v + N2)\n\na = N0\nb = N1\nL = f(a, b) * f(b, a)",
+    "grouped mlp": mlp_program(2, [3, 1], [["N0", "N1"]], [1.0], seed=2).replace("'", ""),
+    "vectors": "w = [N0, N1]\nx = [1.0, N2]\ndef f(u):\n    return sum(u * w)\nL = f(x) + f(w) * N0",
+}
+
+
+def shaped(name: str, numbers: list) -> str:
+    source = SHAPES[name]
+    for i, x in enumerate(numbers):
+        source = source.replace(f"N{i}", str(x))
+    return source
+
+
+NUMBERS = st.floats(min_value=-5, max_value=5, allow_nan=False).map(lambda x: round(x, 2)) | st.sampled_from(
+    ["1e308", "-1e308", "0.0"])
+
+
+@pytest.mark.parametrize("name", SHAPES)
+@pytest.mark.parametrize("open", [None, [], ["g0"], ["g0", "g1", "g2"]])
+@settings(max_examples=15, deadline=None)
+@given(numbers=st.lists(NUMBERS, min_size=3, max_size=3))
+def test_a_view_planned_from_a_kept_shape_is_the_view_planned_afresh(name, open, numbers):
+    seen = build_graph(shaped(name, [7.5, -6.5, 9.0]))
+    graph = build_graph(shaped(name, numbers))
+    wanted = None if open is None else set(open)
+    plans.clear()
+    fresh = plan_view(graph, wanted)
+    plans.clear()
+    plan_view(seen, wanted)
+    assert plan_view(graph, wanted) == fresh
