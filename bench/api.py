@@ -176,17 +176,18 @@ def side_by_side(client: httpx.Client, repeat: int) -> None:
 
 # ---- where one request goes ---------------------------------------------------------------------
 
-# (stage, function whose cumulative time it is, functions inside it counted in their own stage)
-WORKER_STAGES: list[tuple[str, Callable, list[Callable]]] = [
-    ("syntax", parse, []),
-    ("evaluate", parse_program, [parse]),
-    ("backward", graph_module.run_backward, []),
-    ("paths", graph_module.top_paths, []),
-    ("budget", graph_module.choose_detail, []),
-    ("diagnose", graph_module.diagnose, []),
-    ("record", graph_module.GraphWriter.write, [graph_module.diagnose]),
-    ("view", plan_view, [graph_module.to_json]),
-    ("json", graph_module.to_json, []),
+# (stage, function whose cumulative time it is, functions inside it counted in their own stage, and the caller
+# it is counted under when only calls from there count)
+WORKER_STAGES: list[tuple[str, Callable, list[Callable], Callable | None]] = [
+    ("syntax", parse, [], None),
+    ("evaluate", parse_program, [parse], None),
+    ("backward", graph_module.run_backward, [], None),
+    ("paths", graph_module.top_paths, [], None),
+    ("budget", graph_module.choose_detail, [], None),
+    ("diagnose", graph_module.diagnose, [], None),
+    ("record", graph_module.GraphWriter.write, [graph_module.diagnose], None),
+    ("view", plan_view, [], None),  # with the view's JSON
+    ("json", graph_module.to_json, [], record_and_view),  # the record's JSON
 ]
 
 
@@ -210,15 +211,20 @@ def worker_stages(source: str, n: int) -> dict[str, float]:
     total = timed_median(lambda: worker_call(source), n)
     profile = cProfile.Profile()
     profile.runcall(lambda: [worker_call(source) for _ in range(n)])
-    cumulative = {(file, line, name): stat[3] for (file, line, name), stat in pstats.Stats(profile).stats.items()}
+    stats = pstats.Stats(profile).stats
 
-    def seconds(fn: Callable) -> float:
-        code = fn.__code__
-        return cumulative.get((code.co_filename, code.co_firstlineno, code.co_name), 0.0)
+    def key(fn: Callable) -> tuple[str, int, str]:
+        return fn.__code__.co_filename, fn.__code__.co_firstlineno, fn.__code__.co_name
+
+    def seconds(fn: Callable, caller: Callable | None = None) -> float:
+        stat = stats.get(key(fn))
+        if stat is None:
+            return 0.0
+        return stat[3] if caller is None else stat[4].get(key(caller), (0, 0, 0.0, 0.0))[3]
 
     everything = seconds(record_and_view)
-    shares = {name: (seconds(fn) - sum(seconds(inner) for inner in inside)) / everything
-              for name, fn, inside in WORKER_STAGES}
+    shares = {name: (seconds(fn, caller) - sum(seconds(inner) for inner in inside)) / everything
+              for name, fn, inside, caller in WORKER_STAGES}
     return {"worker": total, **{name: share * total for name, share in shares.items()}}
 
 
@@ -262,7 +268,7 @@ def request_breakdown(client: httpx.Client, sandbox: Sandbox, program: Callable[
     record = record_json(source)
     stages = worker_stages(source, n)
     server = server_stages(source, n)
-    worker = "  ".join(f"{stage} {stages[stage]:.2f}" for stage, _, _ in WORKER_STAGES)
+    worker = "  ".join(f"{stage} {stages[stage]:.2f}" for stage, _, _, _ in WORKER_STAGES)
     return (f"{len(from_json(record)['nodes']):>6}{median_ms(e2e):>7.1f}{cached:>8.2f}{trip:>9.2f}"
             f"{stages['worker']:>8.2f}{server['fields']:>8.2f}"
             f"   {worker}")
