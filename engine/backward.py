@@ -258,7 +258,11 @@ def backward_correct(order: list[Tensor], seed: Computed) -> None:
             c = contributions[arg]
             if c is None or not target.requires_grad:
                 continue
-            if not (type(target._value) is float and isinstance(c, float)):  # a number for a number: as is
+            value = target._value
+            if type(c) is np.ndarray and type(value) is np.ndarray:
+                if c.shape != value.shape:  # else as is: an array shaped like its input, the common case
+                    c = fitted(node, arg, c)
+            elif not (type(value) is float and isinstance(c, float)):  # a number for a number: as is
                 c = fitted(node, arg, c if type(c) is np.ndarray else as_array(c))
             before = target._pass_grad
             target._pass_grad = c if before is None else before + c

@@ -284,36 +284,38 @@ def _matmul_vjp(g: np.ndarray, out: np.ndarray, a: np.ndarray, b: np.ndarray) ->
 def _cross_entropy(logits: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, Any]:
     # -mean_i log_softmax(logits)[i, t_i] = mean_i (log sum_j e^(x_ij - m_i) - (x_it_i - m_i)),
     # m_i the row's max (so e^x cannot overflow); the same numbers as negating log_softmax's mean.
-    # Saved for the VJP (saves=True): e^(x - m), its row sums and the class indices.
-    classes = _class_indices(targets, logits.shape[1])
+    # Saved for the VJP (saves=True): e^(x - m), its row sums and onehot(targets).
+    onehot = _onehot(targets, logits.shape[1])
     shifted = logits - logits.max(axis=1, keepdims=True)
     e = np.exp(shifted)
     sums = e.sum(axis=1, keepdims=True)
-    loss = (np.log(sums[:, 0]) - shifted[np.arange(len(classes)), classes]).sum() / len(classes)
-    return np.asarray(loss), (e, sums, classes)
+    loss = (np.log(sums[:, 0]) - shifted[onehot]).sum() / len(targets)  # shifted[onehot]: x_it_i - m_i, row by row
+    return np.asarray(loss), (e, sums, onehot)
 
 
 def _cross_entropy_vjp(g: np.ndarray, out: np.ndarray, logits: np.ndarray, targets: np.ndarray,
                        saved: Any = None) -> Contributions:
     # d/dlogits of -mean(log_softmax[i, t_i]) = (softmax - onehot(t)) / batch
-    e, sums, classes = saved if saved is not None else _cross_entropy(logits, targets)[1]
-    p = e / sums  # softmax(logits), this rule's own new array
-    p[np.arange(len(classes)), classes] -= 1.0
-    p *= g / len(classes)
+    e, sums, onehot = saved if saved is not None else _cross_entropy(logits, targets)[1]
+    p = e / sums - onehot  # this rule's own new array
+    p *= g / len(targets)
     return p, None
 
 
-def _class_indices(targets: np.ndarray, classes: int) -> np.ndarray:
-    # fast path for valid targets (NaN fails both comparisons, so it takes the checks below)
-    if targets.size == 0 or (targets.min() >= 0 and targets.max() < classes):
-        indices = targets.astype(np.intp)
-        if (indices == targets).all():
-            return indices
+def _onehot(targets: np.ndarray, classes: int) -> np.ndarray:
+    """onehot[i, j] = (targets[i] == j), checking that the targets are class indices.
+
+    The j are distinct, so a row holds one True for a class index (a whole number in
+    0..classes-1) and none for any other number: all the targets are class indices exactly when
+    there are as many Trues as targets. One comparison and a count, where checking each property
+    (whole, at least 0, under `classes`) took a pass over the targets each.
+    """
+    onehot: np.ndarray = targets[:, None] == np.arange(classes, dtype=np.float64)
+    if np.count_nonzero(onehot) == len(targets):
+        return onehot
     if not np.all(np.isfinite(targets)) or np.any(targets != np.round(targets)):
         raise DomainError("cross_entropy targets must be whole numbers (class indices)")
-    if targets.size and (targets.min() < 0 or targets.max() >= classes):
-        raise DomainError(f"cross_entropy targets must lie in 0..{classes - 1}")
-    return targets.astype(np.intp)
+    raise DomainError(f"cross_entropy targets must lie in 0..{classes - 1}")
 
 
 def _pow_vjp(g: np.ndarray, out: np.ndarray, x: np.ndarray, exponent: float = 1.0) -> Contributions:

@@ -3,6 +3,8 @@
 - Op.saves: a VJP given what its forward kept returns what it returns computing that itself.
 - Copy on read: backward leaves arrays shared between nodes as they are; `.grad` copies them when
   first read, so that no two gradients share memory, and the numbers are the general loop's.
+- Cross-entropy's one-hot targets: one comparison checks them, and the loss and gradient are the
+  definition's, written with class indices.
 """
 
 import numpy as np
@@ -11,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from engine import OPS, Tensor, apply
+from engine import OPS, DomainError, Tensor, apply
 from engine.gradcheck import op_inputs
 
 SAVING = [name for name, op in OPS.items() if op.saves]
@@ -110,3 +112,35 @@ def test_the_alias_bug_adds_in_place_only_to_the_leafs_own_array():
     second.backward(np.ones(3), mode="alias")
     np.testing.assert_array_equal(a.grad, np.full(3, 3.0))
     np.testing.assert_array_equal(first.grad, np.ones(3))
+
+
+NOT_CLASSES = st.sampled_from([-1.0, 3.0, 0.5, 2.0000000000000004, 1e300, -np.inf, np.inf, np.nan])
+
+
+@settings(max_examples=300, deadline=None)
+@given(logits=hnp.arrays(np.float64, st.tuples(st.integers(1, 6), st.just(3)), elements=st.floats(-1e3, 1e3)),
+       targets=st.lists(st.sampled_from([0.0, 1.0, 2.0, -0.0]), min_size=6, max_size=6),
+       bad=st.none() | st.tuples(st.integers(0, 5), NOT_CLASSES), g=st.floats(-10.0, 10.0))
+def test_cross_entropy_by_onehot_is_the_definition(logits, targets, bad, g):
+    """The one-hot check refuses exactly what is not a class index, and the loss and gradient are
+    the definition's, written with the class indices, bit for bit."""
+    rows, classes = logits.shape
+    if bad is not None:
+        targets[bad[0]] = bad[1]
+    t = np.array(targets[:rows])
+    x = Tensor(logits, requires_grad=True)
+    if not all(v in range(classes) for v in t.tolist()):
+        with pytest.raises(DomainError):
+            x.cross_entropy(t)
+        return
+    indices = t.astype(np.intp)
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    loss = (np.log(np.exp(shifted).sum(axis=1)) - shifted[np.arange(rows), indices]).sum() / rows
+    p = np.exp(shifted)
+    p /= p.sum(axis=1, keepdims=True)
+    p[np.arange(rows), indices] -= 1.0
+    p *= np.float64(g) / rows
+    out = x.cross_entropy(t)
+    out.backward(np.float64(g))
+    np.testing.assert_array_equal(out.data, loss, strict=True)
+    np.testing.assert_array_equal(x.grad, p, strict=True)
