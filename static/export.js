@@ -6,7 +6,7 @@
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 const STYLE_PROPS = [
-  "fill", "fill-opacity", "stroke", "stroke-width", "stroke-opacity", "stroke-dasharray", "stroke-linejoin",
+  "fill", "fill-opacity", "stroke", "stroke-width", "stroke-opacity", "stroke-dasharray", "stroke-dashoffset", "stroke-linejoin",
   "stroke-linecap", "opacity", "font-family", "font-size", "font-weight", "font-style", "paint-order",
 ];
 const MAX_CANVAS_SIDE = 16000;
@@ -207,6 +207,7 @@ function stroke(ctx, cs, opacity, draw) {
   ctx.lineCap = cs.strokeLinecap || "butt";
   const dash = cs.strokeDasharray && cs.strokeDasharray !== "none" ? cs.strokeDasharray.split(/[\s,]+/).map(parseFloat).filter((x) => x >= 0) : [];
   ctx.setLineDash(dash);
+  ctx.lineDashOffset = parseFloat(cs.strokeDashoffset) || 0;
   draw(ctx);
 }
 

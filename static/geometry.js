@@ -12,6 +12,70 @@ export function bezierPath(points) {
   return d;
 }
 
+/**
+ * A curve (points as bezierPath takes them) cut into pieces of about `most` units of length at
+ * most: [{points, start, extent}], start the curve's length before the piece (where its dash
+ * pattern goes on from), extent [x0, y0, x1, y1] around its control points. A line is one piece.
+ */
+export function curvePieces(points, most) {
+  if (points.length < 4 || (points.length - 1) % 3 !== 0) return [{ points, start: 0, extent: extentOf(points) }];
+  const cubics = [];
+  for (let i = 0; i + 3 < points.length; i += 3) {
+    const cubic = points.slice(i, i + 4);
+    cubics.push(...splitCubic(cubic, Math.ceil(cubicLength(cubic) / most)));
+  }
+  const pieces = [];
+  let start = 0;
+  let piece = null;
+  for (const cubic of cubics) {
+    const length = cubicLength(cubic);
+    if (!piece || piece.length + length > most) {
+      piece = { points: [cubic[0]], start, length: 0 };
+      pieces.push(piece);
+    }
+    piece.points.push(cubic[1], cubic[2], cubic[3]);
+    piece.length += length;
+    start += length;
+  }
+  return pieces.map(({ points: p, start: s }) => ({ points: p, start: s, extent: extentOf(p) }));
+}
+
+/** A cubic [p0, p1, p2, p3] cut into n at equal steps of its parameter (de Casteljau). */
+function splitCubic(cubic, n) {
+  const parts = [];
+  let rest = cubic;
+  for (let k = n; k > 1; k--) {
+    const t = 1 / k;
+    const [p0, p1, p2, p3] = rest;
+    const at = (a, b) => [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t];
+    const [a, b, c] = [at(p0, p1), at(p1, p2), at(p2, p3)];
+    const [d, e] = [at(a, b), at(b, c)];
+    const m = at(d, e);
+    parts.push([p0, a, d, m]);
+    rest = [m, e, c, p3];
+  }
+  parts.push(rest);
+  return parts;
+}
+
+/** A cubic's length, along 16 chords (short of the arc by well under a unit at the lengths cut here). */
+function cubicLength(cubic) {
+  let length = 0;
+  let last = cubic[0];
+  for (let i = 1; i <= 16; i++) {
+    const p = pointOnCurve(cubic, i / 16);
+    length += Math.hypot(p.x - last[0], p.y - last[1]);
+    last = [p.x, p.y];
+  }
+  return length;
+}
+
+function extentOf(points) {
+  const xs = points.map((p) => p[0]);
+  const ys = points.map((p) => p[1]);
+  return [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)];
+}
+
 export function pointOnCurve(points, u) {
   const segments = Math.floor((points.length - 1) / 3);
   if (segments < 1) {

@@ -113,9 +113,9 @@ def test_arrows_run_from_inputs_to_consumers(web, api):
         web.open(src=source)
         shown = web.shown_view(api, source)
         ends = web.page.evaluate("""() => Object.fromEntries([...document.querySelectorAll('.edge')].map((g) => {
-          const path = g.querySelector('.edge-line');
-          const n = path.getTotalLength();
-          const a = path.getPointAtLength(0), b = path.getPointAtLength(n);
+          const pieces = g.querySelectorAll('.edge-line'); // a long one in pieces
+          const first = pieces[0], last = pieces[pieces.length - 1];
+          const a = first.getPointAtLength(0), b = last.getPointAtLength(last.getTotalLength());
           return [g.dataset.edgeId, [[a.x, a.y], [b.x, b.y]]];
         }))""")
         boxes = shown["layout"]["nodes"]
@@ -129,3 +129,40 @@ def test_arrows_run_from_inputs_to_consumers(web, api):
             start, end = ends[edge["id"]]
             assert distance(start, boxes[edge["source"]]) < 15, (source, edge)
             assert distance(end, boxes[edge["target"]]) < 25, (source, edge)
+
+
+# Each edge drawn in more than one piece: for each piece, where it starts and ends, its length
+# (as Chrome measures it) and its dash offset; and whether the arrow head is the edge's last child.
+PIECES = """() => Object.fromEntries([...document.querySelectorAll('.edge')].map((g) => {
+  const pieces = [...g.querySelectorAll('.edge-line')].map((p) => {
+    const n = p.getTotalLength();
+    const a = p.getPointAtLength(0), b = p.getPointAtLength(n);
+    return { from: [a.x, a.y], to: [b.x, b.y], length: n, offset: Number(p.getAttribute('stroke-dashoffset') ?? 0) };
+  });
+  return [g.dataset.edgeId, { pieces, headLast: g.lastElementChild.classList.contains('edge-head') }];
+}).filter(([, e]) => e.pieces.length > 1))"""
+
+
+def test_a_long_edge_is_drawn_in_pieces_that_join_up(web, api):
+    """A long edge is drawn in short pieces (edge-drawing.js), each going on from where the last one
+    ended, its dashes too; zoomed in, only the pieces near the window are in the document."""
+    mlp = next(e for e in api.examples() if e["id"] == "micrograd-mlp")["source"]
+    source = mlp.replace("sizes = [3, 4, 4, 1]", "sizes = [3, 8, 8, 1]")
+    graph = api.graph(source)
+    web.open(src=source, open=",".join(g["id"] for g in graph["groups"]))
+    web.fit_whole()
+    whole = web.page.evaluate(PIECES)
+    assert len(whole) >= 20
+    for edge in whole.values():
+        assert edge["headLast"]
+        pieces = edge["pieces"]
+        assert all(p["length"] < 2 * 200 for p in pieces), "pieces of about 200 units (cut at even steps of the curve)"
+        for before, after in zip(pieces, pieces[1:]):
+            assert abs(before["to"][0] - after["from"][0]) < 0.05 and abs(before["to"][1] - after["from"][1]) < 0.05
+            assert abs(before["offset"] + before["length"] - after["offset"]) < 0.5
+    for _ in range(8):
+        web.page.click("[data-testid=zoom-in]")
+    web.after_two_frames()
+    near = web.page.evaluate(PIECES)
+    assert any(len(edge["pieces"]) < len(whole[id_]["pieces"]) for id_, edge in near.items())
+    assert all(edge["headLast"] for edge in near.values())
