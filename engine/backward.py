@@ -288,6 +288,9 @@ def call_vjp(node: Tensor, g: Computed) -> Contributions:
     assert op is not None
     if op.saves:  # what its forward kept for it (see Op.saves)
         return op.vjp(g, out, *[t._value for t in inputs], saved=node.saved, **node.params)
+    if op.skips:  # which of its two inputs need a contribution (see Op.skips)
+        a, b = inputs
+        return op.vjp(g, out, a._value, b._value, needs=(a.requires_grad, b.requires_grad), **node.params)
     if op.params:
         return op.vjp(numpy_float(g), numpy_float(out), *[numpy_float(t._value) for t in inputs], **node.params)
     try:

@@ -11,7 +11,9 @@ instead of computing it again, like PyTorch's ctx.save_for_backward: its row say
 its forward returns `(value, saved)`, and the engine keeps `saved` on the node and passes it to
 the VJP by keyword. `saved` is a function of the inputs like any other intermediate value, so the
 VJP stays a pure function of g, out and the inputs: called without `saved` (as by code that calls
-a rule directly), it computes it itself.
+a rule directly), it computes it itself. Likewise an op whose row says `skips=True` is told which
+inputs need a contribution (`needs`, one bool per input, PyTorch's ctx.needs_input_grad) and
+returns None for the others: matmul spares a whole product for its data input (x in x @ W).
 
 Values are float64 arrays, except that a 0-d value is usually a Python float: the scalar fast
 path (see Tensor.data). Every VJP below works on both: add, sub, mul, div and neg are Python's
@@ -51,7 +53,8 @@ class Op:
     both, backward accepts contributions shaped like the broadcast result and sums them back to
     each input's shape; every other op's contributions must have their input's shape exactly.
     `on_floats` is the forward on Python floats, for 0-d values (None: NumPy's forward is used).
-    `saves` marks an op whose forward returns `(value, saved)` for its VJP (see the module's docstring).
+    `saves` marks an op whose forward returns `(value, saved)` for its VJP, `skips` a binary op whose
+    VJP takes `needs` (see the module's docstring).
     """
 
     name: str
@@ -66,6 +69,7 @@ class Op:
     batch_broadcasts: bool = False
     on_floats: Callable[..., float] | None = None
     saves: bool = False
+    skips: bool = False
 
 
 def fmt_shape(shape: Shape) -> str:
@@ -261,10 +265,11 @@ def _max_vjp(g: np.ndarray, out: np.ndarray, x: np.ndarray, axis: Any = None, ke
     return (mask / ties * _expand_reduced(g, x, axis, keepdims),)
 
 
-def _matmul_vjp(g: np.ndarray, out: np.ndarray, a: np.ndarray, b: np.ndarray) -> Contributions:
-    # dL/dA = G @ B^T, dL/dB = A^T @ G; 1-D operands are promoted to matrices and back
+def _matmul_vjp(g: np.ndarray, out: np.ndarray, a: np.ndarray, b: np.ndarray,
+                needs: tuple[bool, bool] = (True, True)) -> Contributions:
+    # dL/dA = G @ B^T, dL/dB = A^T @ G, each only if needed; 1-D operands are promoted to matrices and back
     if a.ndim == 2 and b.ndim == 2:  # the common case, without the promotions
-        return g @ b.T, a.T @ g
+        return g @ b.T if needs[0] else None, a.T @ g if needs[1] else None
     a2 = a[None, :] if a.ndim == 1 else a
     b2 = b[:, None] if b.ndim == 1 else b
     g2 = g
@@ -272,12 +277,13 @@ def _matmul_vjp(g: np.ndarray, out: np.ndarray, a: np.ndarray, b: np.ndarray) ->
         g2 = np.expand_dims(g2, -1)
     if a.ndim == 1:
         g2 = np.expand_dims(g2, -2)
-    ga = g2 @ np.swapaxes(b2, -1, -2)
-    gb = np.swapaxes(a2, -1, -2) @ g2
-    if a.ndim == 1:
-        ga = np.squeeze(ga, -2)
-    if b.ndim == 1:
-        gb = np.squeeze(gb, -1)
+    ga = gb = None
+    if needs[0]:
+        ga = g2 @ np.swapaxes(b2, -1, -2)
+        ga = np.squeeze(ga, -2) if a.ndim == 1 else ga
+    if needs[1]:
+        gb = np.swapaxes(a2, -1, -2) @ g2
+        gb = np.squeeze(gb, -1) if b.ndim == 1 else gb
     return ga, gb
 
 
@@ -355,7 +361,7 @@ OPS: dict[str, Op] = {
         Op("pow", 1, lambda x, exponent=1.0: np.power(x, exponent), _pow_vjp, pow_shape,
            "d(a^p)/da = p * a^(p-1), for a constant exponent p", params=("exponent",), domain=("positive",)),
         Op("matmul", 2, np.matmul, _matmul_vjp, matmul_shape,
-           "d(A@B): dA = G @ B^T, dB = A^T @ G", domain=("real", "real"), batch_broadcasts=True),
+           "d(A@B): dA = G @ B^T, dB = A^T @ G", domain=("real", "real"), batch_broadcasts=True, skips=True),
         Op("exp", 1, np.exp, lambda g, out, x: (g * out,), same_shape, "d(e^a)/da = e^a", on_floats=math.exp),
         Op("log", 1, np.log, lambda g, out, x: (g / x,), same_shape, "d(log a)/da = 1/a",
            domain=("positive",), on_floats=math.log),

@@ -16,10 +16,11 @@ from engine.ops import Op
 
 @pytest.fixture
 def broken(monkeypatch):
-    """broken(name, vjp): op `name` now uses `vjp` (for this test only)."""
+    """broken(name, vjp): op `name` now uses `vjp` (for this test only), a plain rule of g, out and
+    the inputs (told nothing of which inputs need a contribution: Op.skips)."""
 
     def swap(name: str, vjp) -> Op:
-        op = dataclasses.replace(OPS[name], vjp=vjp)
+        op = dataclasses.replace(OPS[name], vjp=vjp, skips=False)
         monkeypatch.setitem(OPS, name, op)
         return op
 

@@ -3,6 +3,7 @@
 - Op.saves: a VJP given what its forward kept returns what it returns computing that itself.
 - Copy on read: backward leaves arrays shared between nodes as they are; `.grad` copies them when
   first read, so that no two gradients share memory, and the numbers are the general loop's.
+- Op.skips: a VJP told an input needs no contribution returns None for it and the others unchanged.
 - Cross-entropy's one-hot targets: one comparison checks them, and the loss and gradient are the
   definition's, written with class indices.
 """
@@ -144,3 +145,43 @@ def test_cross_entropy_by_onehot_is_the_definition(logits, targets, bad, g):
     out.backward(np.float64(g))
     np.testing.assert_array_equal(out.data, loss, strict=True)
     np.testing.assert_array_equal(x.grad, p, strict=True)
+
+
+SKIPPING = [name for name, op in OPS.items() if op.skips]
+MATMUL_SHAPES = [[(3, 4), (4, 2)], [(4,), (4, 2)], [(3, 4), (4,)], [(4,), (4,)], [(2, 3, 4), (4, 5)],
+                 [(2, 3, 4), (2, 4, 5)], [(1, 3, 4), (2, 4, 2)]]
+
+
+def test_every_skipping_op_is_tested():
+    assert SKIPPING == ["matmul"]
+
+
+@pytest.mark.parametrize("shapes", MATMUL_SHAPES, ids=str)
+@pytest.mark.parametrize("needs", [(True, True), (True, False), (False, True), (False, False)], ids=str)
+def test_a_skipped_contribution_is_none_and_the_others_unchanged(shapes, needs):
+    rng = np.random.default_rng(0)
+    a, b = (rng.normal(size=s) for s in shapes)
+    out = np.matmul(a, b)
+    g = rng.normal(size=np.shape(out))
+    ours, every = OPS["matmul"].vjp(g, out, a, b, needs=needs), OPS["matmul"].vjp(g, out, a, b)
+    for need, c, full in zip(needs, ours, every, strict=True):
+        if need:
+            np.testing.assert_array_equal(c, full, strict=True)
+        else:
+            assert c is None
+
+
+@pytest.mark.parametrize("shapes", MATMUL_SHAPES, ids=str)
+@pytest.mark.parametrize("constant", [0, 1])
+def test_a_constant_input_changes_no_gradient(shapes, constant):
+    """x @ W with x data: W's gradient, bit for bit what it is when x needs one too."""
+    rng = np.random.default_rng(1)
+    values = [rng.normal(size=s) for s in shapes]
+    grads = []
+    for skip in (True, False):
+        inputs = [Tensor(v, requires_grad=not (skip and i == constant)) for i, v in enumerate(values)]
+        out = (inputs[0] @ inputs[1]).tanh()
+        out.backward(np.ones(out.shape))
+        grads.append(inputs[1 - constant].grad)
+        assert (inputs[constant].grad is None) == skip
+    np.testing.assert_array_equal(grads[0], grads[1], strict=True)
