@@ -6,6 +6,10 @@ import { EDGE_FONT } from "./edge-drawing.js";
 const FAR_TEXT_PX = 3.5; // below this on-screen size, box text is not drawn
 const EDGE_LABEL_MIN_PX = 6.5; // below this on-screen size, they are not drawn
 const CULL_MIN_BOXES = 200; // from this size on, what lies well outside the window is not drawn
+// how far outside the window, as a part of its width and height, what is drawn reaches. Small: a
+// step's frame costs in proportion to what is drawn, and a pan or zoom culls again before the
+// frame that shows it (scheduleCull), so nothing drawn is missed at the window's edge
+const CULL_MARGIN = 0.15;
 
 /**
  * Level of detail: text too small to read is not drawn. Text is most of the cost of painting a
@@ -30,7 +34,7 @@ export function scheduleCull(view) {
 }
 
 /**
- * Take boxes and edges more than half a window outside the view out of the drawing. Out of the
+ * Take boxes and edges outside the view (and its margin) out of the drawing. Out of the
  * document, not hidden: Chrome records the paint of every element of an SVG, on screen or not,
  * and a step's frame walks every element of the document, hidden ones too (3,000 boxes, zoomed
  * in: a change to one box cost ~10 ms of compositing inputs and ~3.5 ms of layout with hidden
@@ -39,10 +43,10 @@ export function scheduleCull(view) {
 export function cull(view, all = false) {
   const { width, height } = view.svg.getBoundingClientRect();
   const { scale, tx, ty } = view.panZoom;
-  const x0 = (-tx - width / 2) / scale;
-  const y0 = (-ty - height / 2) / scale;
-  const x1 = x0 + (2 * width) / scale;
-  const y1 = y0 + (2 * height) / scale;
+  const x0 = (-tx - CULL_MARGIN * width) / scale;
+  const y0 = (-ty - CULL_MARGIN * height) / scale;
+  const x1 = x0 + ((1 + 2 * CULL_MARGIN) * width) / scale;
+  const y1 = y0 + ((1 + 2 * CULL_MARGIN) * height) / scale;
   const inView = (rec) => all || !(rec.extent[2] < x0 || rec.extent[0] > x1 || rec.extent[3] < y0 || rec.extent[1] > y1);
   const { nodes, edges, labels } = view.layers;
   const edgeRecs = [...view.edges.values()];
