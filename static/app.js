@@ -169,6 +169,7 @@ player.addEventListener("step", (e) => showStep(e.detail));
 player.addEventListener("state", (e) => {
   controls.showPlaying(e.detail.playing);
   $("speed").value = String(e.detail.speed);
+  if (!e.detail.playing) scheduleUrlWrite(); // the step reached while playing
 });
 view.addEventListener("select", (e) => select(e.detail.id));
 view.addEventListener("toggle", (e) => toggleGroup(e.detail.id));

@@ -36,8 +36,14 @@ export async function downloadRendered(format, filename, button) {
 }
 
 let urlTimer = null;
+/**
+ * Bring the address up to date shortly. Not while playing (app.js writes it on pausing): a new
+ * address costs Chrome ~8-25 ms of the page's time (its icon is loaded again), a frame or two
+ * lost at every step played.
+ */
 export function scheduleUrlWrite() {
   clearTimeout(urlTimer);
+  if (player.playing) return;
   urlTimer = setTimeout(() => writeUrlState(currentLinkState()), URL_WRITE_DELAY_MS);
 }
 

@@ -32,6 +32,21 @@ def test_a_permalink_restores_source_mode_and_step_with_no_click(web, api):
     assert web.grads() == grads
 
 
+def test_playing_leaves_the_address_alone_until_paused(web, api):
+    """A new address costs Chrome a frame or two (share.js scheduleUrlWrite): while playing it keeps
+    the step playing started from, and pausing writes the step reached."""
+    n = len(api.graph(FLAT_CHAIN)["view"]["steps"])
+    web.open(src=FLAT_CHAIN, step=1)
+    web.page.select_option("[data-testid=speed]", "4")
+    web.page.click("[data-testid=play]")
+    web.page.wait_for_function("() => /^step ([4-9]|\\d\\d+) \\//.test(document.querySelector('[data-testid=step-label]').textContent)")
+    assert "step=1&" in web.page.url or web.page.url.endswith("step=1")
+    web.page.click("[data-testid=play]")
+    k = int(web.step_label().split()[1])
+    assert 4 <= k < n
+    web.page.wait_for_function("(k) => new URLSearchParams(location.search).get('step') === String(k)", arg=k)
+
+
 def test_a_link_past_the_end_stops_at_the_end(web, api):
     graph = api.graph(DIAMOND)
     n = len(graph["backward_steps"])
