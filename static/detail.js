@@ -70,7 +70,7 @@ function keepInView(layer, items, end = null) {
   for (let i = items.length - 1; i >= 0; i--) {
     const [el, shown] = items[i];
     if (!shown) {
-      el.remove();
+      if (el.parentNode) el.remove();
     } else {
       if (el.parentNode !== layer) layer.insertBefore(el, next);
       next = el;
