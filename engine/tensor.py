@@ -46,7 +46,8 @@ class Tensor:
     # emptied (None) as it stores them in .grad
     _pass_grad: "Computed | None"
     # whether _grad may be another tensor's array too (see `grad`): set with _grad whenever that is
-    # an array, and unset (False) before, which spares every new node a store (~5% of a scalar node)
+    # an array, and unset (read as False) until then, which spares every new node a store (~1% of
+    # a scalar node's cost)
     _grad_shared: bool
     # what the forward of a saving op kept for its VJP (see Op.saves): set on such nodes only
     saved: Any
