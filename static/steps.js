@@ -77,66 +77,123 @@ export function underlyingAt(model, direction, k) {
  * done, differs}). Under the alias bug, an in-place add changes every gradient sharing the array.
  */
 export function nodeGrads(model, u) {
+  const tally = startTally(model);
+  advance(model, tally, u);
+  return tally.nodes;
+}
+
+/**
+ * What the first u backward steps have done, kept to go on from: {u, received: Map(node -> how
+ * many contributions), latest: Map(node -> gradient after the last), sentEdges: Set(view edge),
+ * receivedAlong: Map(box -> view edges it has received along), nodes and boxes: their states}.
+ * Going on from u to a later step looks only at the steps between and the nodes and boxes they
+ * touch, so that the player's step costs the same on 30 boxes or 3,000.
+ */
+function startTally(model) {
+  const tally = { u: 0, received: new Map(), latest: new Map(), sentEdges: new Set(), receivedAlong: new Map(), nodes: new Map(), boxes: new Map() };
+  for (const node of model.graph.nodes) tally.nodes.set(node.id, nodeState(model, tally, node.id));
+  for (const id of model.view.boxes.keys()) tally.boxes.set(id, boxState(model, tally, id));
+  return tally;
+}
+
+/** Go on to u steps done (u at least tally.u), updating the nodes and boxes that changed. */
+function advance(model, tally, u) {
   const n = model.backwardCount;
+  const view = model.view;
   const steps = model.graph.backward_steps;
   const shared = aliasing(model).events;
-  const received = new Map();
-  const latest = new Map();
-  for (let i = 0; i < u && i < n; i++) {
+  const nodes = new Set();
+  const boxes = new Set();
+  if (tally.u === 0 && u >= 1) nodes.add(model.root); // the root shows its seed once stepping starts
+  for (let i = tally.u; i < u && i < n; i++) {
     for (const event of steps[i].events) {
-      received.set(event.to, (received.get(event.to) ?? 0) + 1);
-      latest.set(event.to, event.grad_after);
+      tally.received.set(event.to, (tally.received.get(event.to) ?? 0) + 1);
+      tally.latest.set(event.to, event.grad_after);
+      nodes.add(event.to);
       const alias = shared.get(event);
-      for (const id of alias?.shared ?? []) latest.set(id, valueAfter(alias, id));
+      for (const id of alias?.shared ?? []) {
+        tally.latest.set(id, valueAfter(alias, id));
+        nodes.add(id);
+      }
+      const edge = view.viewEdgeOf.get(event.edge);
+      if (edge === undefined || tally.sentEdges.has(edge)) continue;
+      tally.sentEdges.add(edge);
+      const box = view.edges.get(edge).source;
+      tally.receivedAlong.set(box, (tally.receivedAlong.get(box) ?? 0) + 1);
+      boxes.add(box);
     }
   }
-  const seed = n && steps[0].node === model.root ? steps[0].grad : model.nodes.get(model.root)?.grad;
-  const nodes = new Map();
-  for (const node of model.graph.nodes) {
-    const count = received.get(node.id) ?? 0;
-    const isRoot = node.id === model.root;
-    let grad;
-    if (u >= n) grad = node.grad;
-    else if (latest.has(node.id)) grad = latest.get(node.id);
-    else if (isRoot && u >= 1) grad = seed;
-    const expected = model.expected.get(node.id) ?? 0;
-    const done = isRoot ? u >= 1 || n === 0 : expected > 0 && count >= expected;
-    // final: at the end, or all its contributions in and nothing left to change it
-    const differs = model.differs.has(node.id) && (u >= n || (done && sameValue(grad, node.grad)));
-    nodes.set(node.id, { grad, received: count, summing: count >= 2, done, differs });
+  const end = tally.u < n && u >= n; // every gradient becomes final
+  tally.u = Math.max(tally.u, u);
+  for (const id of end ? tally.nodes.keys() : nodes) {
+    tally.nodes.set(id, nodeState(model, tally, id));
+    boxes.add(view.boxOf.get(id) ?? id);
   }
-  return nodes;
+  for (const id of end ? tally.boxes.keys() : boxes) if (view.boxes.has(id)) tally.boxes.set(id, boxState(model, tally, id));
+}
+
+/** A node's state ({grad, received, summing, done, differs}) after tally.u steps. */
+function nodeState(model, tally, id) {
+  const n = model.backwardCount;
+  const u = tally.u;
+  const node = model.nodes.get(id);
+  const count = tally.received.get(id) ?? 0;
+  const isRoot = id === model.root;
+  let grad;
+  if (u >= n) grad = node.grad;
+  else if (tally.latest.has(id)) grad = tally.latest.get(id);
+  else if (isRoot && u >= 1) grad = n && model.graph.backward_steps[0].node === model.root ? model.graph.backward_steps[0].grad : node.grad;
+  const expected = model.expected.get(id) ?? 0;
+  const done = isRoot ? u >= 1 || n === 0 : expected > 0 && count >= expected;
+  // final: at the end, or all its contributions in and nothing left to change it
+  const differs = model.differs.has(id) && (u >= n || (done && sameValue(grad, node.grad)));
+  return { grad, received: count, summing: count >= 2, done, differs };
+}
+
+/**
+ * A box's state: a node box's is its node's; a group box sums when it has received along 2+ view
+ * edges, and its `outputs` are its outputs' states.
+ */
+function boxState(model, tally, id) {
+  const box = model.view.boxes.get(id);
+  if (box.kind !== "group") return tally.nodes.get(id);
+  const outputs = box.outputs.map((output) => tally.nodes.get(output));
+  const along = tally.receivedAlong.get(id) ?? 0;
+  return {
+    grad: outputs.length === 1 ? outputs[0].grad : undefined,
+    outputs,
+    received: along,
+    summing: along >= 2,
+    done: outputs.length > 0 && outputs.every((o) => o.done),
+    differs: outputs.some((o) => o.differs),
+  };
 }
 
 function sameValue(a, b) {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
+const tallies = new WeakMap(); // model -> the tally of the backward state last shown, to go on from
+
 /**
  * The state of the page after k backward view steps.
  * Returns {active, u, nodes, boxes: Map(box id -> {grad, received, summing, done, differs, outputs}),
  * sentEdges: Set(view edge), currentEdges: Set(view edge), currentEvents: [...]}: grad is a value,
  * or undefined for "not known yet"; currentEvents are the contributions of view step k that cross
- * from one box to another. A node box sums when it has received 2+ contributions; a group box
- * when it has received along 2+ view edges. A group box's `outputs` are its outputs' states.
+ * from one box to another. From the state of an earlier step of the same model it goes on from
+ * that one (startTally); the maps returned are the caller's.
  */
 export function backwardState(model, k) {
   const view = model.view;
   const vsteps = view.steps.backward;
   const u = underlyingCount(vsteps, k);
-  const nodes = nodeGrads(model, u);
-  const steps = model.graph.backward_steps;
-  const sentEdges = new Set();
-  const receivedAlong = new Map(); // box -> view edges it has received along
-  for (let i = 0; i < u && i < steps.length; i++) {
-    for (const event of steps[i].events) {
-      const edge = view.viewEdgeOf.get(event.edge);
-      if (edge === undefined || sentEdges.has(edge)) continue;
-      sentEdges.add(edge);
-      const box = view.edges.get(edge).source;
-      receivedAlong.set(box, (receivedAlong.get(box) ?? 0) + 1);
-    }
+  let tally = tallies.get(model);
+  if (!tally || tally.u > u) {
+    tally = startTally(model);
+    tallies.set(model, tally);
   }
+  advance(model, tally, u);
+  const steps = model.graph.backward_steps;
   const current = k >= 1 && k <= vsteps.length ? vsteps[k - 1] : null;
   const currentEvents = [];
   if (current) {
@@ -144,32 +201,15 @@ export function backwardState(model, k) {
       for (const event of step.events) if (view.viewEdgeOf.has(event.edge)) currentEvents.push(event);
     }
   }
-  const boxes = new Map();
-  for (const box of view.boxes.values()) {
-    if (box.kind !== "group") {
-      boxes.set(box.id, nodes.get(box.id));
-      continue;
-    }
-    const outputs = box.outputs.map((id) => nodes.get(id));
-    const along = receivedAlong.get(box.id) ?? 0;
-    boxes.set(box.id, {
-      grad: outputs.length === 1 ? outputs[0].grad : undefined,
-      outputs,
-      received: along,
-      summing: along >= 2,
-      done: outputs.length > 0 && outputs.every((o) => o.done),
-      differs: outputs.some((o) => o.differs),
-    });
-  }
   return {
     direction: "backward",
     k,
     n: vsteps.length,
     u,
     active: current ? current.box : null,
-    nodes,
-    boxes,
-    sentEdges,
+    nodes: new Map(tally.nodes),
+    boxes: new Map(tally.boxes),
+    sentEdges: new Set(tally.sentEdges),
     currentEdges: new Set(currentEvents.map((e) => view.viewEdgeOf.get(e.edge))),
     currentEvents,
   };

@@ -1,8 +1,8 @@
 // steps.js (with view-model.js and aliasing.js): what every box shows after k steps, over records
 // the server makes (so the tests follow the API), computed without the DOM.
 
-import { fetchGraph } from "/static/api.js";
-import { aliasing } from "/static/aliasing.js";
+import { fetchExamples, fetchGraph } from "/static/api.js";
+import { aliasing, valueAfter } from "/static/aliasing.js";
 import { backwardState, buildModel, forwardState, nodeGrads, stateAt, stepChanges, stepCount } from "/static/steps.js";
 import { backwardOrder, stepCovering, underlyingCount } from "/static/view-model.js";
 import { eq, ok, test } from "./check.js";
@@ -151,4 +151,80 @@ test("stepChanges: a box or edge left out keeps its state across the step, eithe
   const m = await model(DIAMOND);
   eq(stepChanges(m, "backward", 0, 2), null, "a jump: anything may differ");
   eq(stepChanges(m, "backward", m.backwardCount - 1, m.backwardCount), null, "the end: every gradient final");
+});
+
+// A state's maps and sets as plain data, to compare two states.
+const plain = (s) => ({ nodes: [...s.nodes], boxes: [...s.boxes], sentEdges: [...s.sentEdges] });
+
+// The backward state after k view steps the long way, as steps.js computed it before it went on
+// from the last state: every step from the first, every node and box.
+function fromScratch(m, k) {
+  const view = m.view;
+  const n = m.backwardCount;
+  const steps = m.graph.backward_steps;
+  const u = underlyingCount(view.steps.backward, k);
+  const shared = aliasing(m).events;
+  const received = new Map();
+  const latest = new Map();
+  const sentEdges = new Set();
+  const along = new Map();
+  for (let i = 0; i < u && i < n; i++) {
+    for (const event of steps[i].events) {
+      received.set(event.to, (received.get(event.to) ?? 0) + 1);
+      latest.set(event.to, event.grad_after);
+      const alias = shared.get(event);
+      for (const id of alias?.shared ?? []) latest.set(id, valueAfter(alias, id));
+      const edge = view.viewEdgeOf.get(event.edge);
+      if (edge === undefined || sentEdges.has(edge)) continue;
+      sentEdges.add(edge);
+      const box = view.edges.get(edge).source;
+      along.set(box, (along.get(box) ?? 0) + 1);
+    }
+  }
+  const seed = n && steps[0].node === m.root ? steps[0].grad : m.nodes.get(m.root)?.grad;
+  const nodes = new Map();
+  for (const node of m.graph.nodes) {
+    const count = received.get(node.id) ?? 0;
+    const isRoot = node.id === m.root;
+    let grad;
+    if (u >= n) grad = node.grad;
+    else if (latest.has(node.id)) grad = latest.get(node.id);
+    else if (isRoot && u >= 1) grad = seed;
+    const expected = m.expected.get(node.id) ?? 0;
+    const done = isRoot ? u >= 1 || n === 0 : expected > 0 && count >= expected;
+    const differs = m.differs.has(node.id) && (u >= n || (done && JSON.stringify(grad) === JSON.stringify(node.grad)));
+    nodes.set(node.id, { grad, received: count, summing: count >= 2, done, differs });
+  }
+  const boxes = new Map();
+  for (const box of view.boxes.values()) {
+    if (box.kind !== "group") {
+      boxes.set(box.id, nodes.get(box.id));
+      continue;
+    }
+    const outputs = box.outputs.map((id) => nodes.get(id));
+    const a = along.get(box.id) ?? 0;
+    boxes.set(box.id, {
+      grad: outputs.length === 1 ? outputs[0].grad : undefined, outputs, received: a, summing: a >= 2,
+      done: outputs.length > 0 && outputs.every((o) => o.done), differs: outputs.some((o) => o.differs),
+    });
+  }
+  return { nodes, boxes, sentEdges };
+}
+
+test("a backward state gone on to from an earlier one equals the state computed the long way", async () => {
+  const mlp = (await fetchExamples()).find((e) => e.id === "micrograd-mlp").source;
+  const cases = [[DIAMOND, "correct"], [DIAMOND, "overwrite"], [DOUBLED, "alias"], [mlp, "correct"]];
+  for (const [source, mode] of cases) {
+    const m = await model(source, mode);
+    ok(source !== mlp || [...m.view.boxes.values()].some((b) => b.kind === "group"), "the MLP has closed calls");
+    const n = stepCount(m, "backward");
+    // step by step to the end, then seeks back and forth (a fixed pseudo-random walk)
+    const ks = [...Array(n + 1).keys()];
+    let seed = 7;
+    for (let i = 0; i < 40; i++) {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      ks.push(seed % (n + 1));
+    }
+    for (const k of ks) eq(plain(backwardState(m, k)), plain(fromScratch(m, k)), `${mode} ${source.split("\n").at(-1)}, step ${k}`);
+  }
 });
