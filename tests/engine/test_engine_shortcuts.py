@@ -50,7 +50,8 @@ def test_a_saved_vjp_is_the_vjp_without(name, seed):
                          elements=st.floats(-1e3, 1e3)),
        picks=st.lists(st.integers(0, 5), min_size=6, max_size=6), g=st.floats(-10.0, 10.0))
 def test_cross_entropy_backward_uses_the_saved_softmax_exactly(logits, picks, g):
-    """Through backward (which passes `saved`) as through the rule alone (which computes it)."""
+    """Through backward (which passes `saved`) as through the rule alone (which computes it); a
+    second backward over the same graph finds `saved` as the first left it."""
     rows, classes = logits.shape
     targets = np.array([p % classes for p in picks[:rows]], dtype=np.float64)
     x = Tensor(logits, requires_grad=True)
@@ -59,6 +60,8 @@ def test_cross_entropy_backward_uses_the_saved_softmax_exactly(logits, picks, g)
     (expected, none) = OPS["cross_entropy"].vjp(np.float64(g), loss.data, logits, targets)
     assert none is None
     np.testing.assert_array_equal(x.grad, expected, strict=True)
+    loss.backward(np.float64(g), record=True)  # the general loop, which a leaf adds to
+    np.testing.assert_array_equal(x.grad, expected + expected, strict=True)
 
 
 def shared_graph() -> tuple[list[Tensor], Tensor]:
