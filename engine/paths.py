@@ -237,7 +237,8 @@ def array_top_paths(start: np.ndarray, order: list[Tensor], k: int) -> dict[Tens
             else:
                 factors.append(None)
                 values = np.array([_edge_value(c[arg], target) for c in per_path]).reshape(-1, *target.shape)
-                magnitudes = np.sqrt(np.sum(values.reshape(len(rows), -1) ** 2, axis=1))
+                # the row size spelled out: NumPy cannot infer a -1 from an empty beam (k = 0)
+                magnitudes = np.sqrt(np.sum(values.reshape(len(rows), math.prod(target.shape)) ** 2, axis=1))
                 ordered = False
             pending.setdefault(target, []).append(
                 _Beam(magnitudes, values, np.full(len(rows), len(edges) - 1), rows, lengths, bool(ordered)))

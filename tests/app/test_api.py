@@ -267,6 +267,16 @@ def test_path_count_is_exact_for_two_to_the_sixty_paths(client):
     assert leaf["grad"] == float(2**60)
 
 
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda e: e.id)
+def test_max_paths_zero_counts_the_paths_and_lists_none(client, example):
+    counted = post_graph(client, example.source, layout=False)["paths"]
+    graph = post_graph(client, example.source, max_paths=0, layout=False)
+    assert graph["paths"].keys() == counted.keys()
+    for leaf, paths in graph["paths"].items():
+        assert paths["count"] == paths["left_out"] == counted[leaf]["count"]
+        assert paths["shown"] == [] and paths["truncated"] == (paths["count"] != "0")
+
+
 def test_numeric_trouble_is_flagged_on_the_graph(client):
     graph = post_graph(client, "x = 0\nL = log(x)")
     nodes = by_label(graph)
