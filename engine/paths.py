@@ -11,7 +11,7 @@ reverse topological order, so 60 doublings `x = x + x` (2**60 paths) take 60 ste
 import math
 from dataclasses import dataclass
 from itertools import chain
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -349,15 +349,16 @@ class _Pointers:
 
     def read(self, leaf: Tensor, row: int) -> tuple[tuple[Tensor, ...], tuple[Edge, ...], tuple[float, ...] | None]:
         """(nodes, edges, factors) of the path in row `row` of `leaf`'s beam, leaf -> root."""
-        taken = []
+        taken: list[int] = []
+        take, source_rows = taken.append, self.source_rows  # locals: a 1,000-node graph's paths take ~35,000 steps
         edge_of, parent_of = self.rows[leaf]
         while (e := edge_of[row]) >= 0:
-            taken.append(e)
+            take(e)
             row = parent_of[row]
-            edge_of, parent_of = self.source_rows[e]
+            edge_of, parent_of = source_rows[e]
         local = list(map(self.factors.__getitem__, taken))
         return ((leaf, *map(self.sources.__getitem__, taken)), tuple(map(self.edges.__getitem__, taken)),
-                None if None in local else tuple(f for f in local if f is not None))
+                None if None in local else tuple(cast(list[float], local)))
 
 
 def _path_list(leaf: Tensor, values: list[Any], magnitudes: list[float], lengths: list[int], pointers: _Pointers,
