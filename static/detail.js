@@ -1,7 +1,7 @@
 // Level of detail: text too small to read is not drawn, and in a large graph what lies well
 // outside the window is not drawn either; everything is, for an export.
 
-import { EDGE_FONT } from "./edge-drawing.js";
+import { EDGE_FONT, showPieces } from "./edge-drawing.js";
 
 const FAR_TEXT_PX = 3.5; // below this on-screen size, box text is not drawn
 const EDGE_LABEL_MIN_PX = 6.5; // below this on-screen size, they are not drawn
@@ -54,19 +54,17 @@ export function cull(view, all = false) {
   const edgesShown = edgeRecs.map((rec) => [rec.el, inView(rec)]);
   keepInView(edges, edgesShown);
   keepInView(labels, edgeRecs.map((rec, i) => [rec.label, edgesShown[i][1]]).filter(([label]) => label));
-  // and of a long line in view, its pieces near the window (edge-drawing.js), before its head
-  for (const [i, rec] of edgeRecs.entries()) {
-    if (edgesShown[i][1] && rec.pieces.length > 1) keepInView(rec.el, rec.pieces.map((piece) => [piece.el, inView(piece)]), rec.head);
-  }
+  // a long line in view: close up, its pieces near the window; far out (and for an export), whole
+  const whole = all || view.far;
+  for (const [i, rec] of edgeRecs.entries()) if (edgesShown[i][1]) showPieces(rec, whole, inView);
 }
 
 /**
  * Put in `layer` the elements of `items` ([element, in view], in drawing order) that are in view
- * and take the others out, keeping the drawing order (it is the order Tab visits boxes in), all
- * before `end` (an element of the layer) if given.
+ * and take the others out, keeping the drawing order (it is the order Tab visits boxes in).
  */
-function keepInView(layer, items, end = null) {
-  let next = end; // the element in the layer that the next one back goes before
+function keepInView(layer, items) {
+  let next = null; // the element in the layer that the next one back goes before
   for (let i = items.length - 1; i >= 0; i--) {
     const [el, shown] = items[i];
     if (!shown) {

@@ -8,10 +8,11 @@ import { edgeLabelSpots, firstFree } from "./placement.js";
 
 export const EDGE_FONT = 12; // contributions written on edges, in graph units
 export const QUIET_ZEROS_OVER = 100; // in a view with more edges, a contribution of exactly 0 is not written on its edge
-// A line is drawn in pieces of at most this length (graph units). Chrome (drawing without a GPU)
-// draws again, for each tile of the window a step changes, every line crossing it, and a dashed
-// line whole: its dashes along the full length, off screen too. In pieces, only those crossing
-// the tile (3,000 boxes: a tile of the drawing 22-24 -> ~3 ms with no line dashed).
+// Close up, a long line is drawn in pieces of at most about this length (graph units), only those
+// near the window (showPieces). Chrome (drawing without a GPU) draws again, for each tile of the
+// window a step changes, every line crossing it, and a dashed line whole: its dashes along the full
+// length, off screen too (3,000 boxes: a tile 22-24 ms, ~3 ms in pieces). Zoomed far out, lines
+// are drawn undashed and whole: pieces there would only make the drawing bigger.
 const PIECE_UNITS = 200;
 
 export function drawEdge(view, edge, layer, labelLayer) {
@@ -21,11 +22,10 @@ export function drawEdge(view, edge, layer, labelLayer) {
   if (!a || !b) return;
   const g = svgEl("g", { class: "edge", "data-edge-id": edge.id, "data-source": edge.source, "data-target": edge.target }, layer);
   const points = geometry && geometry.points.length >= 2 ? geometry.points : straightLine(a, b);
-  // each piece's dash pattern goes on where the last one's stopped
-  const pieces = curvePieces(points, PIECE_UNITS).map((piece) => ({
-    el: svgEl("path", { class: "edge-line", d: bezierPath(piece.points), "stroke-dashoffset": piece.start ? round(piece.start) : null }, g),
-    extent: [piece.extent[0] - 4, piece.extent[1] - 4, piece.extent[2] + 4, piece.extent[3] + 4],
-  }));
+  const line = svgEl("path", { class: "edge-line", d: bezierPath(points) }, g);
+  const cut = curvePieces(points, PIECE_UNITS);
+  // made when first shown (showPieces)
+  const pieces = cut.length > 1 ? cut.map((piece) => ({ ...piece, el: null, extent: [piece.extent[0] - 4, piece.extent[1] - 4, piece.extent[2] + 4, piece.extent[3] + 4] })) : [];
   const tip = geometry?.end ?? null;
   const head = svgEl("path", { class: "edge-head", d: arrowHead(points, tip) }, g);
   let label = null;
@@ -46,5 +46,26 @@ export function drawEdge(view, edge, layer, labelLayer) {
   const xs = points.map((p) => p[0]).concat(tip ? [tip[0]] : []);
   const ys = points.map((p) => p[1]).concat(tip ? [tip[1]] : []);
   const extent = [Math.min(...xs) - 40, Math.min(...ys) - 20, Math.max(...xs) + 40, Math.max(...ys) + 20];
-  view.edges.set(edge.id, { el: g, pieces, head, label, points, extent, sent: false, current: false });
+  view.edges.set(edge.id, { el: g, line, pieces, head, label, points, extent, sent: false, current: false });
+}
+
+/**
+ * Draw a long edge (`rec`, in the drawing) whole, or in the pieces for which `near(piece)` holds,
+ * in their order before its head. Each piece's dash pattern goes on where the last one's stopped.
+ */
+export function showPieces(rec, whole, near) {
+  if (!rec.pieces.length) return;
+  let next = rec.head;
+  for (let i = rec.pieces.length - 1; i >= 0; i--) {
+    const piece = rec.pieces[i];
+    if (whole || !near(piece)) {
+      piece.el?.remove();
+      continue;
+    }
+    piece.el ??= svgEl("path", { class: "edge-line", d: bezierPath(piece.points), "stroke-dashoffset": piece.start ? round(piece.start) : null });
+    if (piece.el.parentNode !== rec.el) rec.el.insertBefore(piece.el, next);
+    next = piece.el;
+  }
+  if (!whole) rec.line.remove();
+  else if (rec.line.parentNode !== rec.el) rec.el.insertBefore(rec.line, rec.head);
 }
