@@ -1,6 +1,7 @@
 """The page draws graphs: the default diamond, every gallery example, typed programs, big graphs."""
 
 import urllib.request
+from itertools import pairwise
 
 from webtools import DIAMOND, FLAT_CHAIN
 
@@ -167,7 +168,7 @@ def test_a_long_edge_is_drawn_in_pieces_that_join_up(web, api):
         assert all(p["length"] < 2 * 200 for p in pieces), "pieces of about 200 units (cut at even steps of the curve)"
         # the whole line's length, in the pieces near the window (not all of them)
         assert sum(p["length"] for p in pieces) <= whole[id_]["pieces"][0]["length"] + 0.5
-        for before, after in zip(pieces, pieces[1:]):
+        for before, after in pairwise(pieces):
             if abs(before["offset"] + before["length"] - after["offset"]) < 0.5:  # one after the other
                 assert abs(before["to"][0] - after["from"][0]) < 0.05 and abs(before["to"][1] - after["from"][1]) < 0.05
                 joins += 1

@@ -39,7 +39,8 @@ def test_playing_leaves_the_address_alone_until_paused(web, api):
     web.open(src=FLAT_CHAIN, step=1)
     web.page.select_option("[data-testid=speed]", "4")
     web.page.click("[data-testid=play]")
-    web.page.wait_for_function("() => /^step ([4-9]|\\d\\d+) \\//.test(document.querySelector('[data-testid=step-label]').textContent)")
+    label = "document.querySelector('[data-testid=step-label]').textContent"
+    web.page.wait_for_function(f"() => /^step ([4-9]|\\d\\d+) \\//.test({label})")
     assert "step=1&" in web.page.url or web.page.url.endswith("step=1")
     web.page.click("[data-testid=play]")
     k = int(web.step_label().split()[1])
