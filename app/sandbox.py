@@ -185,7 +185,9 @@ class Sandbox:
             os.environ.setdefault(name, "1")
         self.context = multiprocessing.get_context("forkserver")
         self.context.set_forkserver_preload(PRELOAD)
-        self.idle: queue.Queue[Worker] = queue.Queue()
+        # Last in, first out: the worker that answered last answers the next call, its memory still in the CPU's
+        # caches; taken in turns, each worker found what the other had left there (a call ~5-20% slower)
+        self.idle: queue.LifoQueue[Worker] = queue.LifoQueue()
         self.lock = threading.Lock()
         self.closed = False
         for _ in range(workers):

@@ -213,6 +213,11 @@ def test_a_worker_collects_its_youngest_objects_less_often_than_python_does(box)
     assert box.run(gc.get_threshold)[0] == WORKER_GC_THRESHOLD > gc.get_threshold()[0]
     assert box.run(gc.isenabled)
 
+
+def test_the_worker_that_answered_last_answers_the_next_call(box):
+    assert len({box.run(os.getpid) for _ in range(4)}) == 1
+
+
 def test_the_record_is_written_as_json_in_the_worker(box):
     source = "a = 2\nb = -3\nc = a * b + a\nL = c.relu()"
     body = box.run(record_json, source, None, GraphOptions())
