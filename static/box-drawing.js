@@ -93,8 +93,9 @@ export function drawGroupBox(model, box, place, layer) {
     "click or Enter to open",
   ].join("\n"));
   // a second frame behind, offset: a stack of boxes, something folded up
-  svgEl("rect", { class: "stack", x: 5, y: -5, width: place.width, height: place.height, rx: 10 }, g);
+  const stack = svgEl("rect", { class: "stack", x: 5, y: -5, width: place.width, height: place.height, rx: 10 }, g);
   const rec = frame(g, place, 10);
+  placeFar(stack, rec.x0 + 5, rec.y0 - 5);
   if (out) {
     drawRows(rec, { title: name, shape: null, value: out.value, grad: null, gradTexts: gradTextsOf(model, out), pinned: false });
   } else {
@@ -159,12 +160,23 @@ export function drawCluster(model, group, rect, layer) {
   };
 }
 
+/**
+ * Where `el`, a part of a box that still shows zoomed far out, is drawn then: there the box has no
+ * transform (graph.css, .far). On the part itself, not its box: custom properties are inherited,
+ * and set on the box they reached every element in it (3,000 boxes, a step at the opening zoom:
+ * ~0.9 ms slower than without them, ~0.3 ms set on the part).
+ */
+function placeFar(el, x, y) {
+  el.style.setProperty("--x", `${round(x)}px`);
+  el.style.setProperty("--y", `${round(y)}px`);
+}
+
 /** The box's outline, and the record the drawing keeps for it. */
 function frame(g, box, rx) {
   const x0 = box.x - box.width / 2;
   const y0 = box.y - box.height / 2;
   g.setAttribute("transform", `translate(${round(x0)},${round(y0)})`);
-  svgEl("rect", { class: "box", width: box.width, height: box.height, rx }, g);
+  placeFar(svgEl("rect", { class: "box", width: box.width, height: box.height, rx }, g), x0, y0);
   return {
     el: g, x0, y0, w: box.width, h: box.height, cy: box.y,
     gradEl: null, valueEl: null, valueHeat: null, gradHeat: null, callout: null,
