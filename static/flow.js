@@ -37,7 +37,6 @@ export class Flow {
       this.tokens.push({ g, edge: move.edge, to: move.to, label });
     }
     if (!this.tokens.length) return;
-    this.view.svg.classList.add("flowing");
     const start = performance.now();
     const tick = (now) => {
       const t = Math.min(1, (now - start) / durationMs);
@@ -65,7 +64,6 @@ export class Flow {
   }
 
   clear() {
-    this.view.svg.classList.remove("flowing");
     for (const token of this.tokens) {
       token.g.remove();
       token.label?.classList.remove("riding");
