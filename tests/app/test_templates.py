@@ -3,6 +3,7 @@ afresh gives: the same tree, places and all, the same lines and outline, or the 
 
 import ast
 import re
+from collections.abc import Callable
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -26,20 +27,26 @@ PROGRAMS = ([e.source for e in EXAMPLES] + [MLP_FUNCTIONS, MLP_LOOPS, NEURON_LOO
             + [source for source, _, _ in HOSTILE_INPUTS if len(source) < 2_000])
 
 
-def fresh(source: str) -> tuple[str, list[str], syntax.Outline] | tuple[str, str, int | None, int | None]:
+Parse = Callable[[str], tuple[ast.Module, list[str], syntax.Outline]]
+# (the tree dumped, the lines, the outline), or the error's (kind, message, line, col)
+Outcome = tuple[str, list[str], syntax.Outline] | tuple[str, str, int | None, int | None]
+
+
+def parsed(parse: Parse, source: str) -> Outcome:
+    """What `parse` gives, comparable: the tree dumped with its places, the lines and outline; or the error."""
     try:
-        tree, lines, outline = syntax.parse(source)
+        tree, lines, outline = parse(source)
     except ExpressionError as e:
         return e.kind, e.message, e.line, e.col
     return ast.dump(tree, include_attributes=True), lines, outline
 
 
-def reused(source: str) -> tuple[str, list[str], syntax.Outline] | tuple[str, str, int | None, int | None]:
-    try:
-        tree, lines, outline = templates.parse(source)
-    except ExpressionError as e:
-        return e.kind, e.message, e.line, e.col
-    return ast.dump(tree, include_attributes=True), lines, outline
+def fresh(source: str) -> Outcome:
+    return parsed(syntax.parse, source)
+
+
+def reused(source: str) -> Outcome:
+    return parsed(templates.parse, source)
 
 
 def redigit(source: str, digits: list[int]) -> str:
