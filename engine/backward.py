@@ -136,7 +136,7 @@ def backward(root: Tensor, grad: Any = None, mode: str = "correct", record: bool
     # Tensor.data), except under the alias bug, which needs arrays to alias.
     numbers = mode != "alias"
     # What the record keeps of an array: outside the alias bug the array itself, since the engine
-    # never changes an array once made (store_gradients hands out copies); under it, a copy.
+    # never changes an array once made (.grad hands out copies); under it, a copy.
     kept = as_array if numbers else copy_array
     for node in order:
         g = grads.get(node)
@@ -178,7 +178,7 @@ def backward(root: Tensor, grad: Any = None, mode: str = "correct", record: bool
                     None if before is None else kept(before), kept(after), before is not None, mismatch))
         if step is not None:
             steps.append(step)
-    store_gradients(grads, mode, recorded=record)
+    store_gradients(grads, mode)
     if not record:
         return None
     arrays = {t: as_array(g) for t, g in grads.items()}  # the record's own, as arrays: the same objects if arrays
@@ -380,12 +380,12 @@ def accumulate(before: Computed | None, c: Computed, mode: str) -> Computed:
     return total
 
 
-def store_gradients(grads: dict[Tensor, Computed], mode: str, recorded: bool = False) -> None:
-    """Write `.grad`, giving each tensor an array of its own (except under the alias bug): a copy
-    when the array is shared, a view of another, or kept by a record (which must not change when
-    a caller changes a `.grad` in place). A 0-d gradient is a Python float (see Tensor.grad): it
-    cannot change in place."""
-    seen: set[int] = set()
+def store_gradients(grads: dict[Tensor, Computed], mode: str) -> None:
+    """Write `.grad`. Outside the alias bug an array is stored as it is, marked as possibly another
+    tensor's, a view of one or a record's: the first read of `.grad` copies it (see Tensor.grad), so
+    that changing one `.grad` in place changes no other and no record. Under the alias bug it is
+    stored by reference, so arrays that are the same object stay the same: the bug. A 0-d gradient
+    is a Python float (see Tensor.grad): it cannot change in place."""
     for t, g in grads.items():
         if t.op is None and t._grad is not None:  # a leaf adds this call's gradient to the last ones
             if mode == "alias":
@@ -396,8 +396,4 @@ def store_gradients(grads: dict[Tensor, Computed], mode: str, recorded: bool = F
             else:
                 t.grad = t._grad + g  # a new array
             continue
-        if type(g) is np.ndarray and mode != "alias":
-            if recorded or id(g) in seen or g.base is not None:
-                g = g.copy()
-            seen.add(id(g))
-        t.grad = g
+        t._grad, t._grad_shared = g, mode != "alias"

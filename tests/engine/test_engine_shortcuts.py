@@ -74,9 +74,10 @@ def shared_graph() -> tuple[list[Tensor], Tensor]:
     return [x, b, h, r, s], s
 
 
-def test_no_two_gradients_share_memory_after_backward():
+@pytest.mark.parametrize("record", [False, True])  # backward_correct, and the general loop's store_gradients
+def test_no_two_gradients_share_memory_after_backward(record):
     nodes, root = shared_graph()
-    root.backward(np.ones(root.shape))
+    root.backward(np.ones(root.shape), record=record)
     grads = [t.grad for t in nodes]
     for i, g in enumerate(grads):
         assert type(g) is np.ndarray and g.flags.owndata
@@ -89,9 +90,10 @@ def test_no_two_gradients_share_memory_after_backward():
             np.testing.assert_array_equal(g, kept)
 
 
-def test_a_gradient_read_twice_is_one_array():
+@pytest.mark.parametrize("record", [False, True])
+def test_a_gradient_read_twice_is_one_array(record):
     nodes, root = shared_graph()
-    root.backward(np.ones(root.shape))
+    root.backward(np.ones(root.shape), record=record)
     for t in nodes:
         assert t.grad is t.grad
 
