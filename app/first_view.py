@@ -14,8 +14,8 @@ from app import layout
 from app import view as views
 from app.encode import to_json
 from app.graph import GraphOptions, build_graph
-from app.layout import LayoutUnavailable, Structure, checked_structure, collapsed_views, placed_json, view_ids
-from app.view import ViewBuilder, build_view, sum_contributions
+from app.layout import Structure, checked_structure, first_usable_view, placed_json, view_ids
+from app.view import build_view, sum_contributions
 
 
 @dataclass(frozen=True)
@@ -58,20 +58,10 @@ def plan_view(graph: dict[str, Any], open: set[str] | None) -> ViewPlan:
 
 def first_view(graph: dict[str, Any], open: set[str] | None) -> tuple[dict[str, Any], ViewPlan]:
     """plan_view's view, built, and its plan."""
-    builder = ViewBuilder(graph)
-    first_error: LayoutUnavailable | None = None
-    for view, closed in collapsed_views(builder, builder.view(open)):
-        try:
-            key = checked_structure(graph, view)
-        except LayoutUnavailable as e:
-            first_error = first_error or e
-            continue
-        if first_error is not None:
-            view["reason"] = f"{first_error}; {closed}"
-        return view, ViewPlan(to_json(view), key, None, view_ids(graph, view))
-    assert first_error is not None
-    view["reason"] = f"{first_error}; {closed}" if closed else None
-    return view, ViewPlan(to_json(view), None, str(first_error))
+    view, key, reason = first_usable_view(graph, open, lambda view: checked_structure(graph, view))
+    if key is None:
+        return view, ViewPlan(to_json(view), None, reason)
+    return view, ViewPlan(to_json(view), key, None, view_ids(graph, view))
 
 
 def view_structure(graph: dict[str, Any], open: set[str] | None) -> tuple:

@@ -10,15 +10,17 @@ import json
 import subprocess
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 from app.admission import DRAWINGS, LAYOUTS, graphviz_runs
 from app.encode import to_json
 from app.limits import LAYOUT_TIMEOUT_S, MAX_LAYOUT_BENDS, MAX_LAYOUT_BOXES
 from app.response_cache import depends_on_load
 from app.view import ViewBuilder, group_number
+
+T = TypeVar("T")
 
 POINTS_PER_INCH = 72.0
 
@@ -154,17 +156,25 @@ def lay_out_view(graph: dict[str, Any], open: set[str] | None, direction: str = 
     closed cannot be laid out, and `view["reason"]` says why groups were closed beyond the request.
     `failed`: see layout_view.
     """
+    return first_usable_view(graph, open, lambda view: layout_view(graph, view, direction, failed))
+
+
+def first_usable_view(graph: dict[str, Any], open: set[str] | None, use: Callable[[dict[str, Any]], T],
+                      ) -> tuple[dict[str, Any], T | None, str | None]:
+    """(view, use(view), None) for the view asked for, or for the first more collapsed one (collapsed_views)
+    that `use` does not refuse with LayoutUnavailable, `view["reason"]` then saying why groups were closed;
+    (the view with every group closed, None, the first refusal's words) when `use` refuses them all."""
     builder = ViewBuilder(graph)
     first_error: LayoutUnavailable | None = None
     for view, closed in collapsed_views(builder, builder.view(open)):
         try:
-            layout = layout_view(graph, view, direction, failed)
+            used = use(view)
         except LayoutUnavailable as e:
             first_error = first_error or e
             continue
         if first_error is not None:
             view["reason"] = f"{first_error}; {closed}"
-        return view, layout, None
+        return view, used, None
     assert first_error is not None
     view["reason"] = f"{first_error}; {closed}" if closed else None
     return view, None, str(first_error)
