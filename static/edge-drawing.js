@@ -3,7 +3,7 @@
 
 import { svgEl } from "./dom.js";
 import { formatCompact } from "./format.js";
-import { arrowHead, bezierPath, curvePieces, round, straightLine } from "./geometry.js";
+import { arrowHead, bezierPath, curvePieces, extentOf, round, straightLine } from "./geometry.js";
 import { edgeLabelSpots, firstFree } from "./placement.js";
 
 export const EDGE_FONT = 12; // contributions written on edges, in graph units
@@ -43,9 +43,8 @@ export function drawEdge(view, edge, layer, labelLayer) {
       }, labelLayer, text);
     }
   }
-  const xs = points.map((p) => p[0]).concat(tip ? [tip[0]] : []);
-  const ys = points.map((p) => p[1]).concat(tip ? [tip[1]] : []);
-  const extent = [Math.min(...xs) - 40, Math.min(...ys) - 20, Math.max(...xs) + 40, Math.max(...ys) + 20];
+  const [x0, y0, x1, y1] = extentOf(tip ? [...points, tip] : points);
+  const extent = [x0 - 40, y0 - 20, x1 + 40, y1 + 20];
   view.edges.set(edge.id, { el: g, line, pieces, head, label, points, extent, sent: false, current: false });
 }
 

@@ -70,7 +70,8 @@ function cubicLength(cubic) {
   return length;
 }
 
-function extentOf(points) {
+/** [x0, y0, x1, y1] around the points. */
+export function extentOf(points) {
   const xs = points.map((p) => p[0]);
   const ys = points.map((p) => p[1]);
   return [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)];

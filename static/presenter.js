@@ -1,6 +1,8 @@
 // Presenter mode: full screen when the browser allows it, editor hidden, big text, thick lines; the
 // program's numbers (sliders, training plot) on demand in a column beside the graph.
 
+import { byTestId } from "./dom.js";
+
 export function isPresenting() {
   return document.body.classList.contains("presenter");
 }
@@ -8,7 +10,7 @@ export function isPresenting() {
 /** Enter or leave presenter mode; `onChange(presenting)` runs after the layout has switched. */
 export async function setPresenter(on, onChange = () => {}) {
   document.body.classList.toggle("presenter", on);
-  document.querySelector('[data-testid="presenter"]').setAttribute("aria-pressed", String(on));
+  byTestId("presenter").setAttribute("aria-pressed", String(on));
   if (on && !document.fullscreenElement && document.documentElement.requestFullscreen) {
     // refused without a user gesture or in a headless browser: the layout change alone remains
     await document.documentElement.requestFullscreen().catch(() => {});
@@ -25,7 +27,7 @@ export async function setPresenter(on, onChange = () => {}) {
  */
 export function toggleNumbers() {
   const on = document.body.classList.toggle("numbers-open");
-  document.querySelector('[data-testid="presenter-numbers"]').setAttribute("aria-pressed", String(on));
+  byTestId("presenter-numbers").setAttribute("aria-pressed", String(on));
 }
 
 /** Leaving full screen (Esc) also leaves presenter mode. */

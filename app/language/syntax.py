@@ -240,7 +240,7 @@ def function_problem(node: ast.FunctionDef, lines: list[str]) -> Problem | None:
         return "syntax", "decorators are not supported", node_span(node.decorator_list[0], lines)
     if args.vararg or args.kwarg:
         return "syntax", "*args and **kwargs are not supported: name each parameter", None
-    if node.name.startswith("_") and node.name.startswith("__"):
+    if node.name.startswith("__"):
         return "syntax", f"name '{node.name}' is not allowed", None
     return None
 
