@@ -7,7 +7,7 @@ constant tensors where they meet a tensor. Statements, calls and groups live in 
 
 import ast
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import numpy as np
@@ -45,6 +45,13 @@ GRAPH_BRANCH = ("the graph would depend on a branch the page cannot show: compar
 class Evaluator:
     """Evaluates expressions in the current scope; `nodes`, `spans` and `groups` grow as it goes."""
 
+    expressions: dict[type, Callable[..., Any]]
+    """Each syntax node type's method (EXPRESSIONS), looked up once per class instead of by name at every node."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.expressions = {kind: getattr(cls, name) for kind, name in EXPRESSIONS.items()}
+
     def __init__(self, lines: list[str], micrograd: bool) -> None:
         self.lines = lines
         self.micrograd = micrograd  # Value(...) makes the leaves; plain numbers stay numbers
@@ -75,7 +82,7 @@ class Evaluator:
     # ---- expressions -------------------------------------------------------------------------
 
     def value(self, node: ast.expr) -> Any:
-        return getattr(self, EXPRESSIONS[type(node)])(node)
+        return self.expressions[type(node)](self, node)
 
     def constant(self, node: ast.Constant) -> Any:
         value = node.value
@@ -293,14 +300,15 @@ class Evaluator:
 
         def items(level: int, iterable: Iterator) -> Iterator:
             generator = node.generators[level]
+            where, ifs, deeper = self.span(generator.iter), generator.ifs, level + 1 < len(node.generators)
             for item in iterable:
-                self.steps.tick(self.span(generator.iter))
+                self.steps.tick(where)
                 saved, self.scope = self.scope, scope
                 try:
                     self.bind(generator.target, item)
-                    if not all(self.truth(self.value(c), c) for c in generator.ifs):
+                    if ifs and not all(self.truth(self.value(c), c) for c in ifs):
                         continue
-                    if level + 1 < len(node.generators):
+                    if deeper:
                         inner = node.generators[level + 1]
                         nested = self.iterate(self.value(inner.iter), inner.iter)
                         self.scope = saved
@@ -383,8 +391,8 @@ class Evaluator:
     def apply(self, op: str, node: ast.AST, *inputs: Tensor, **params: object) -> Tensor:
         """Run an engine op after its output shape and cost are known to fit."""
         span = self.span(node)
-        if params or op not in ELEMENTWISE or not all(t.shape == () for t in inputs):
-            shapes = [t.shape for t in inputs]
+        shapes = [t.shape for t in inputs]
+        if params or op not in ELEMENTWISE or any(shapes):  # () is the only shape that reads False
             try:
                 shape = output_shape(op, *shapes, **params)
             except ShapeError as e:

@@ -3,6 +3,7 @@
 """
 
 import ast
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -57,7 +58,7 @@ class Interpreter(Evaluator):
 
     def run(self, body: list[ast.stmt]) -> None:
         for stmt in body:
-            getattr(self, STATEMENTS[type(stmt)])(stmt)
+            STATEMENTS[type(stmt)](self, stmt)
 
     def expression_statement(self, stmt: ast.Expr) -> None:
         """A value on a line of its own; at the top, a number or list of numbers there is a constant."""
@@ -351,11 +352,12 @@ def numeric(value: Any) -> bool:
     return is_number(value) and not isinstance(value, bool)
 
 
-STATEMENTS = {
-    ast.Expr: "expression_statement", ast.Assign: "assign", ast.AugAssign: "augmented", ast.For: "for_loop",
-    ast.If: "if_statement", ast.FunctionDef: "define", ast.Return: "return_statement", ast.Break: "break_statement",
-    ast.Continue: "continue_statement", ast.Pass: "pass_statement", ast.Import: "import_statement",
-    ast.ImportFrom: "import_statement",
+STATEMENTS: dict[type, Callable[[Interpreter, Any], None]] = {
+    ast.Expr: Interpreter.expression_statement, ast.Assign: Interpreter.assign, ast.AugAssign: Interpreter.augmented,
+    ast.For: Interpreter.for_loop, ast.If: Interpreter.if_statement, ast.FunctionDef: Interpreter.define,
+    ast.Return: Interpreter.return_statement, ast.Break: Interpreter.break_statement,
+    ast.Continue: Interpreter.continue_statement, ast.Pass: Interpreter.pass_statement,
+    ast.Import: Interpreter.import_statement, ast.ImportFrom: Interpreter.import_statement,
 }
 
 BUILTINS.update(builtins.BUILTINS)
