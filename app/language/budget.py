@@ -27,8 +27,8 @@ class Budget:
         self.nodes = 0
         self.elements = 0
 
-    def check(self, shape: Shape, span: Span) -> None:
-        """Raise a limit error if one more tensor of `shape` would not fit."""
+    def check(self, shape: Shape, span: Span) -> int:
+        """Raise a limit error if one more tensor of `shape` would not fit; else its size."""
         if len(shape) > MAX_NDIM:
             raise ExpressionError.at("limit", f"a value with {len(shape)} dimensions; at most {MAX_NDIM} are allowed",
                                      span)
@@ -46,12 +46,12 @@ class Budget:
         if self.nodes + 1 > MAX_GRAPH_NODES:
             raise ExpressionError.at("limit", f"the program creates more than {MAX_GRAPH_NODES:,} values "
                                               "(graph nodes)", span)
+        return size
 
     def spend(self, shape: Shape, span: Span) -> None:
         """Check, then count one more tensor of `shape`."""
-        self.check(shape, span)
+        self.elements += self.check(shape, span)
         self.nodes += 1
-        self.elements += prod(shape)
 
     @staticmethod
     def check_matmul(a: Shape, b: Shape, out: Shape, span: Span) -> None:

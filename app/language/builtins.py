@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from app.language.statements import Interpreter
 
 BUILTINS = {name: Builtin(name, usage) for name, usage in BUILTIN_USAGE.items()}
+ADD = ast.Add()  # sum's operator, made once rather than per item
 
 NEVER_ON_VALUES = ("{name}() of values of the graph is not defined here: use relu(x) for max(x, 0), or the tensor "
                    "op max(x, axis=...) on one tensor")
@@ -127,7 +128,7 @@ def builtin_sum(ev: "Interpreter", node: ast.Call, args: list[Any], kwargs: dict
     expect(ev, node, "sum", args, kwargs, 1, 2, ("start",))
     total = args[1] if len(args) == 2 else kwargs.get("start", 0)
     for item in items_of(ev, node, args[0]):
-        total = ev.combine(ast.Add(), total, item, node)
+        total = ev.combine(ADD, total, item, node)
     return total
 
 

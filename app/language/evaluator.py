@@ -280,9 +280,10 @@ class Evaluator:
 
     def list_comprehension(self, node: ast.ListComp) -> list:
         items: list = []
+        where = self.span(node)
         for item in self.comprehension(node):
             items.append(item)
-            self.steps.grow(1, len(items), self.span(node))
+            self.steps.grow(1, len(items), where)
         return items
 
     def generator(self, node: ast.GeneratorExp) -> Iterator:

@@ -140,7 +140,8 @@ class Interpreter(Evaluator):
         """`name = value`. With `leaf` (a plain `name = expr` at the top of a program without Value(...)),
         a number, a list of numbers or a constructor makes a named leaf, as in the tensor language.
         Any tensor keeps its first name."""
-        if leaf and self.top_level and not self.micrograd and not isinstance(value, bool):
+        top_level = self.top_level
+        if leaf and top_level and not self.micrograd and not isinstance(value, bool):
             if numeric(value) or isinstance(value, np.ndarray):
                 tensor = self.new_tensor(self.array(value, source), source, requires_grad=True, label=name)
                 self.leaves.append(tensor)
@@ -151,10 +152,10 @@ class Interpreter(Evaluator):
         if isinstance(value, Tensor):
             if value.label is None and leaf:
                 value.label = name
-            if self.top_level:
+            if top_level:
                 self.variables[name] = value
                 self.last = value
-        elif self.top_level:
+        elif top_level:
             self.variables.pop(name, None)
         self.scope.names[name] = value
         return value

@@ -11,6 +11,7 @@ import math
 import operator
 import random
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -133,9 +134,9 @@ class Function:
     defaults: dict[str, Any]
     scope: "Scope"
 
-    @property
+    @cached_property
     def parameters(self) -> tuple[list[str], list[str]]:
-        """The names of the positional and the keyword-only parameters."""
+        """The names of the positional and the keyword-only parameters (read at every call: worked out once)."""
         spec = self.node.args
         return [a.arg for a in spec.posonlyargs + spec.args], [a.arg for a in spec.kwonlyargs]
 
