@@ -13,8 +13,9 @@ from typing import Any
 from app import layout
 from app import view as views
 from app.encode import to_json
-from app.graph import GraphOptions, build_graph
+from app.graph import GraphOptions, graph_and_sources
 from app.layout import Structure, checked_structure, first_usable_view, placed_json, view_ids
+from app.sandbox import free_after_reply
 from app.view import build_view, sum_contributions
 
 
@@ -85,7 +86,8 @@ plans_lock = threading.Lock()
 def record_and_view(source: str, root: str | None, options: GraphOptions, open: set[str] | None,
                     layout: bool) -> tuple[bytes, ViewPlan]:
     """In the worker: the record's JSON (app.graph.record_json's bytes) and the plan of the view asked for."""
-    graph = build_graph(source, root, options)
+    graph, sources = graph_and_sources(source, root, options)
+    free_after_reply(graph, sources)
     record = to_json(graph)  # before the view is built: nothing of the record may change after this
     if not layout:
         return record, ViewPlan(to_json(build_view(graph, open)))

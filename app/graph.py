@@ -15,6 +15,7 @@ from app.language.groups import Group, reverse_creation_order
 from app.language.training import PROGRAM_MODES, History
 from app.limits import GRADCHECK_MAX_ELEMENTS, GRADCHECK_MAX_FLOPS
 from app.response_budget import FULL_DETAIL, Detail, ResponseTooLarge, choose_detail
+from app.sandbox import free_after_reply
 from app.shared_gradients import InPlaceAdd, shared_gradients
 from engine import BackwardRecord, Tensor, backward
 from engine.backward import fan_out
@@ -69,6 +70,12 @@ def run_backward(program: Program, nodes: list[Tensor], mode: str) -> BackwardRe
 
 def build_graph(source: str, root: str | None = None, options: GraphOptions = GraphOptions()) -> dict[str, Any]:
     """Evaluate `source`, backpropagate in the requested mode, and describe every step as data."""
+    return graph_and_sources(source, root, options)[0]
+
+
+def graph_and_sources(source: str, root: str | None, options: GraphOptions) -> tuple[dict[str, Any], tuple]:
+    """build_graph's record, and what it was written from (the program and its tensors, the backward record,
+    the paths), for a sandbox worker to free after it has answered (app.sandbox.free_after_reply)."""
     in_program = options.mode in PROGRAM_MODES
     program = parse_program(source, root, options.mode if in_program else "correct", options.call)
     with np.errstate(all="ignore"):
@@ -92,13 +99,15 @@ def build_graph(source: str, root: str | None = None, options: GraphOptions = Gr
         except ResponseTooLarge as e:
             raise ExpressionError("limit", str(e)) from None
         writer = GraphWriter(program, nodes, ids, record, options.mode, detail)
-        return writer.write(correct_grads, paths, check, correct_history)
+        return writer.write(correct_grads, paths, check, correct_history), (writer, paths, correct_grads)
 
 
 def record_json(source: str, root: str | None = None, options: GraphOptions = GraphOptions()) -> bytes:
     """build_graph's record as JSON, written where it is built: in a sandbox worker, inside the evaluation's
     time limit, so a huge answer costs the worker's time, not the server's."""
-    return to_json(build_graph(source, root, options))
+    graph, sources = graph_and_sources(source, root, options)
+    free_after_reply(graph, sources)
+    return to_json(graph)
 
 
 def matching_grads(nodes: list[Tensor], program: Program, correct: Program) -> dict[Tensor, Value | None]:

@@ -59,6 +59,17 @@ WORKER_NICENESS = 10
 WORKER_GC_THRESHOLD = 20_000
 
 
+freed_after_reply: list[Any] = []
+"""What the call being answered handed over to be freed once its reply is sent (see free_after_reply)."""
+
+
+def free_after_reply(*objects: Any) -> None:
+    """Keep `objects` until this worker has sent its reply, instead of freeing them as the call returns:
+    dropping a 114-node graph's program, tensors, backward record and paths takes ~0.4 ms of a ~5 ms call,
+    time the caller need not wait for. Outside a worker they are kept until the next call hands over its own."""
+    freed_after_reply[:] = objects
+
+
 class SandboxTimeout(ExpressionError):
     """The call took longer than the sandbox's timeout; its worker was killed."""
 
@@ -123,6 +134,7 @@ def serve(conn: Connection, memory_bytes: int) -> None:
             conn.send(reply)
         except Exception as e:  # an unpicklable result or exception: say so instead
             conn.send(("error", RuntimeError(f"the sandbox could not send back the {reply[0]!r} reply: {e!r}")))
+        freed_after_reply.clear()
 
 
 class Worker:

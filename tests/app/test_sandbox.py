@@ -14,10 +14,10 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
-from app.encode import to_json
+from app.encode import from_json, to_json
 from app.graph import GraphOptions, build_graph, record_json
 from app.language import ExpressionError, parse_program
-from app.sandbox import WORKER_GC_THRESHOLD, Sandbox, SandboxTimeout, Worker
+from app.sandbox import WORKER_GC_THRESHOLD, Sandbox, SandboxTimeout, Worker, freed_after_reply
 
 # Every worker that runs a function of this module imports it first: keep its imports to what the workers
 # preload (NumPy, the engine, the language, the graph record), or a first call may overrun a short limit.
@@ -69,6 +69,10 @@ def unpicklable():
 
 def worker_pid():
     return os.getpid()
+
+
+def held_for_freeing():
+    return len(freed_after_reply)
 
 
 @pytest.fixture(scope="module")
@@ -219,6 +223,17 @@ def test_a_worker_collects_its_youngest_objects_less_often_than_python_does(box)
 
 def test_the_worker_that_answered_last_answers_the_next_call(box):
     assert len({box.run(os.getpid) for _ in range(4)}) == 1
+
+
+def test_a_worker_frees_what_a_call_handed_over_once_it_has_replied(box):
+    box.run(record_json, "a = 2\nL = a * a", None, GraphOptions())  # hands its graph and program over
+    assert box.run(held_for_freeing) == 0  # the same worker (the last to answer): freed after that reply
+
+
+def test_outside_a_worker_only_the_last_calls_objects_are_held():
+    for source in ("a = 2\nL = a * a", "a = 3\nL = a * a * a"):
+        graph = from_json(record_json(source))
+        assert len(freed_after_reply) == 2 and freed_after_reply[0] == graph
 
 
 def test_the_record_is_written_as_json_in_the_worker(box):
