@@ -11,16 +11,21 @@ first. backward_correct() is the same loop for the common case (mode "correct", 
 recorded) with its bookkeeping cut for speed; tests hold the two equal.
 """
 
+from __future__ import annotations
+
 from operator import attrgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from engine.arrays import as_array, copy_array
 from engine.broadcast import Shape, sums_to, unbroadcast
 from engine.errors import GradientShapeError, VJPRuleError
 from engine.ops import Computed, Contributions, broadcast_shape, fmt_shape
 from engine.record import BackwardRecord, Event, Step
-from engine.tensor import Tensor, as_array, copy_array
+
+if TYPE_CHECKING:  # Tensor only in hints: tensor.py imports this module (Tensor.backward calls it)
+    from engine.tensor import Tensor
 
 MODES = ("correct", "overwrite", "no_unbroadcast", "alias")
 

@@ -12,9 +12,10 @@ from typing import Any
 
 import numpy as np
 
+from engine.arrays import as_array
 from engine.backward import backward, topological_order
 from engine.ops import OPS
-from engine.tensor import Tensor, apply, as_array
+from engine.tensor import Tensor, apply
 
 # An entry passes when its relative error is within RTOL or its absolute error within ATOL.
 # At eps = 1e-6 a correct rule leaves relative errors around 1e-10 ... 1e-8 (rounding: ulp(f)/eps);

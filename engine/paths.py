@@ -15,10 +15,11 @@ from typing import Any, cast
 
 import numpy as np
 
+from engine.arrays import as_array
 from engine.backward import call_vjp, reverse_topological_order
 from engine.broadcast import unbroadcast
 from engine.ops import Computed
-from engine.tensor import Tensor, as_array
+from engine.tensor import Tensor
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,14 @@
 """The recorded backward pass as plain data: what the visualizer animates, one event per edge."""
 
+from __future__ import annotations
+
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from engine.tensor import Tensor
+if TYPE_CHECKING:  # Tensor only in hints: tensor.py imports backward.py, which imports this module
+    from engine.tensor import Tensor
 
 
 @dataclass

@@ -1,17 +1,15 @@
 """The value type: a float64 NumPy array that remembers the op and inputs that made it."""
 
 import itertools
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
+from engine.arrays import FLOAT64, as_array
+from engine.backward import backward
 from engine.ops import OPS, Computed, Op, Value
+from engine.record import BackwardRecord
 
-if TYPE_CHECKING:
-    from engine.record import BackwardRecord
-
-
-FLOAT64 = np.dtype(np.float64)
 # numbers tensors in the order they are made: a node is made after its inputs, so newest first is
 # a reverse topological order (see backward.reverse_creation_order)
 CREATED = itertools.count()
@@ -19,16 +17,6 @@ CREATED = itertools.count()
 # params): a dict of its own per node cost ~0.1 us to make and free, a sixth of building a scalar
 # node. A plain dict, unlike a read-only view, can be pickled and deep-copied with its tensor.
 NO_PARAMS: dict[str, Any] = {}
-
-
-def as_array(data: Any) -> np.ndarray:
-    """float64 always: no Python big integers, no int64 wrap-around, no complex results."""
-    return np.asarray(data, dtype=np.float64)
-
-
-def copy_array(data: Any) -> np.ndarray:
-    """A float64 array of its own."""
-    return np.array(data, dtype=np.float64)
 
 
 class Tensor:
@@ -119,10 +107,8 @@ class Tensor:
         kind = self.op.name if self.op else ("leaf" if self.requires_grad else "const")
         return f"Tensor{name}({kind}, shape={self.shape}, data={np.array2string(np.asarray(self._value), precision=4)})"
 
-    def backward(self, grad: Any = None, mode: str = "correct", record: bool = False) -> "BackwardRecord | None":
+    def backward(self, grad: Any = None, mode: str = "correct", record: bool = False) -> BackwardRecord | None:
         """Backpropagate from this value; a non-scalar root needs an explicit `grad` (like `d.backward(ones)`)."""
-        from engine.backward import backward
-
         return backward(self, grad, mode=mode, record=record)
 
     def zero_grad(self) -> None:
