@@ -28,7 +28,9 @@ class Tensor:
 
     __slots__ = ("_value", "_grad", "_grad_shared", "requires_grad", "label", "op", "inputs", "params", "saved",
                  "created", "_pass_grad", "__weakref__")
-    __array_priority__ = 1000  # so `ndarray * Tensor` defers to Tensor.__rmul__
+    # NumPy's opt-out of its ufuncs: `ndarray * Tensor` returns NotImplemented at once, so Python calls
+    # Tensor.__rmul__ (with __array_priority__ instead, NumPy first looked this up, failing, for every operator)
+    __array_ufunc__ = None
     # the gradient the running backward pass has summed here so far: its scratch space, cheaper to
     # reach than a dict entry; set by backward.backward_correct for the nodes of its pass, and
     # emptied (None) as it stores them in .grad
