@@ -4,6 +4,7 @@ This runs inside a sandbox worker; everything it returns is plain dicts and list
 the process boundary cheaply and is byte-identical for the same request.
 """
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -134,17 +135,12 @@ class GraphWriter:
         self.nodes = nodes
         self.ids = ids
         self.record = record
-        self.edge_ids: dict[tuple[Tensor, int], str] = {}
-        for consumer in nodes:
-            for arg in range(len(consumer.inputs)):
-                self.edge_ids[(consumer, arg)] = f"e{len(self.edge_ids)}"
+        uses = [(consumer, arg) for consumer in nodes for arg in range(len(consumer.inputs))]
+        self.edge_ids: dict[tuple[Tensor, int], str] = {use: f"e{i}" for i, use in enumerate(uses)}
         self.fan_out = fan_out(nodes)
-        self.received: dict[Tensor, int] = {}
-        self.sent: dict[tuple[Tensor, int], Any] = {}
-        for step in record.steps:
-            for ev in step.events:
-                self.received[ev.target] = self.received.get(ev.target, 0) + 1
-                self.sent[(ev.source, ev.arg)] = ev
+        events = [ev for step in record.steps for ev in step.events]
+        self.received = Counter(ev.target for ev in events)
+        self.sent: dict[tuple[Tensor, int], Any] = {(ev.source, ev.arg): ev for ev in events}
         self.shared = shared_gradients(record)  # only under the alias bug
 
     def write(self, correct_grads: dict[Tensor, Value | None], paths: dict, check: dict | None,
@@ -161,7 +157,7 @@ class GraphWriter:
             "mode": self.mode,
             "seeded_with_ones": record.root.shape != (),
             "nodes": [self.node(t, saturated_ids, mismatched) for t in self.nodes],
-            "edges": [self.edge(consumer, arg) for consumer in self.nodes for arg in range(len(consumer.inputs))],
+            "edges": self.edges(),
             "forward_order": [ids[t] for t in self.nodes],
             "backward_steps": [self.step(k, s) for k, s in enumerate(record.steps)],
             "paths": {ids[leaf]: self.leaf_paths(p) for leaf, p in paths.items() if leaf in ids},
@@ -210,7 +206,7 @@ class GraphWriter:
         node_id = self.ids[t]
         data, grad, op = t.data, t.grad, t.op  # each read once: properties, and this runs for every node
         flags = []
-        if self.received.get(t, 0) >= 2:
+        if self.received[t] >= 2:
             flags.append("sum")
         arrays = (data,) if grad is None else (data, grad)
         troubled = [a for a in arrays if not all_finite(a)]  # one check for the common case
@@ -246,34 +242,39 @@ class GraphWriter:
             node["grad_array"] = self.shared.arrays[t]
         return node
 
-    def edge(self, consumer: Tensor, arg: int) -> dict[str, Any]:
-        ev = self.sent.get((consumer, arg))
-        return {
-            "id": self.edge_ids[(consumer, arg)],
-            "source": self.ids[consumer.inputs[arg]],
-            "target": self.ids[consumer],
-            "arg": arg,
-            "contribution": encode_array(ev.contribution, self.inline) if ev else None,
-            "contribution_raw": encode_array(ev.contribution_raw, self.inline) if ev else None,
-        }
+    def edges(self) -> list[dict[str, Any]]:
+        """Every use of a node as an input, in the order edge_ids numbered them (consumers, then arguments)."""
+        ids, sent, inline = self.ids, self.sent, self.inline
+        edges = []
+        for (consumer, arg), edge_id in self.edge_ids.items():
+            ev = sent.get((consumer, arg))
+            edges.append({
+                "id": edge_id,
+                "source": ids[consumer.inputs[arg]],
+                "target": ids[consumer],
+                "arg": arg,
+                "contribution": encode_array(ev.contribution, inline) if ev else None,
+                "contribution_raw": encode_array(ev.contribution_raw, inline) if ev else None,
+            })
+        return edges
 
     def step(self, k: int, step) -> dict[str, Any]:
+        ids, edge_ids, inline, adds = self.ids, self.edge_ids, self.inline, self.shared.adds  # read per event
         events = []
         for i, ev in enumerate(step.events):
             event = {
-                "edge": self.edge_ids[(ev.source, ev.arg)],
-                "to": self.ids[ev.target],
-                "contribution": encode_array(ev.contribution, self.inline),
-                "contribution_raw": encode_array(ev.contribution_raw, self.inline),
-                "grad_before": encode_array(ev.grad_before, self.inline),
-                "grad_after": encode_array(ev.grad_after, self.inline),
+                "edge": edge_ids[(ev.source, ev.arg)],
+                "to": ids[ev.target],
+                "contribution": encode_array(ev.contribution, inline),
+                "contribution_raw": encode_array(ev.contribution_raw, inline),
+                "grad_before": encode_array(ev.grad_before, inline),
+                "grad_after": encode_array(ev.grad_after, inline),
                 "accumulated": ev.accumulated,
             }
-            add = self.shared.adds.get((k, i))
-            if add is not None:
-                event["alias"] = self.in_place_add(add)
+            if adds and (k, i) in adds:  # only under the alias bug
+                event["alias"] = self.in_place_add(adds[(k, i)])
             events.append(event)
-        return {"node": self.ids[step.node], "grad": encode_array(step.grad, self.inline), "events": events}
+        return {"node": ids[step.node], "grad": encode_array(step.grad, inline), "events": events}
 
     def in_place_add(self, add: InPlaceAdd) -> dict[str, Any]:
         return {
