@@ -49,6 +49,7 @@ class Interpreter(Evaluator):
         self.last: Tensor | None = None  # the last tensor a top-level statement made
         self.shown: Tensor | None = None  # draw_dot(v)
         self.backward_root: Tensor | None = None
+        self.top_loops = 0  # loops running at the top level, around the statement being run
 
     @property
     def top_level(self) -> bool:
@@ -192,6 +193,8 @@ class Interpreter(Evaluator):
         return value
 
     def for_loop(self, stmt: ast.For) -> None:
+        top = self.top_level
+        self.top_loops += top
         for item in self.iterate(self.value(stmt.iter), stmt.iter):
             self.steps.tick(self.span(stmt.iter))
             self.bind(stmt.target, item, stmt.iter)
@@ -201,6 +204,7 @@ class Interpreter(Evaluator):
                 break
             except Continue:
                 continue
+        self.top_loops -= top
 
     def if_statement(self, stmt: ast.If) -> None:
         self.run(stmt.body if self.truth(self.value(stmt.test), stmt.test) else stmt.orelse)
@@ -220,10 +224,18 @@ class Interpreter(Evaluator):
         raise Return(None if stmt.value is None else self.value(stmt.value))
 
     def break_statement(self, stmt: ast.Break) -> None:
+        self.check_in_loop(stmt)
         raise Break
 
     def continue_statement(self, stmt: ast.Continue) -> None:
+        self.check_in_loop(stmt)
         raise Continue
+
+    def check_in_loop(self, stmt: ast.Break | ast.Continue) -> None:
+        """At the top level, outside every loop, nothing would catch the Break (in a function, call_function
+        says so at the call): Python refuses such a program before running it."""
+        if self.top_level and not self.top_loops:
+            raise self.error("syntax", "'break' and 'continue' belong inside a loop", stmt)
 
     def pass_statement(self, stmt: ast.Pass) -> None:
         pass

@@ -316,6 +316,11 @@ def test_non_finite_results_are_not_errors():
     ('x = (1)(2)', 'syntax', 1, 5, 11, 'only functions and methods can be called, e.g. tanh(x) or x.tanh()'),
     ('from math import sqrt', 'syntax', 1, 1, 22, "this import is not available: the only imports are from "
                                                   "micrograd.engine import Value, import random, import math"),
+    ('continue', 'syntax', 1, 1, 9, "'break' and 'continue' belong inside a loop"),
+    ('for i in range(2):\n    x = i\nif x:\n    break', 'syntax', 4, 5, 10,
+     "'break' and 'continue' belong inside a loop"),
+    ('def f():\n    break\nfor i in range(2):\n    f()', 'syntax', 4, 5, 8,
+     "'break' and 'continue' belong inside a loop"),
 ])
 def test_errors_say_what_and_where(source, kind, line, col, end_col, message):
     error = error_of(source)
