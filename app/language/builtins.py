@@ -64,16 +64,17 @@ def keywords(ev: "Interpreter", node: ast.Call) -> dict[str, Any]:
 def expect(ev: "Interpreter", node: ast.Call, name: str, args: list, kwargs: dict, low: int, high: int,
            allowed: tuple[str, ...] = ()) -> None:
     """Check the argument count and keyword names against the builtin's usage."""
-    unknown = [k for k in kwargs if k not in allowed]
-    if not low <= len(args) <= high or unknown:
+    if not low <= len(args) <= high or (kwargs and any(k not in allowed for k in kwargs)):
         raise ev.error("type", f"{name}() is called as {BUILTINS[name].usage}", node)
 
 
 def plain_numbers(ev: "Interpreter", node: ast.Call, name: str, values: list) -> list:
-    out = [ev.plain(v) for v in values]
-    for v in out:
+    out = []
+    for v in values:
+        v = ev.plain(v)
         if not is_number(v):
             raise ev.error("type", f"{name}() takes plain numbers, not {type_name(v)}", node)
+        out.append(v)
     return out
 
 

@@ -384,9 +384,10 @@ class Evaluator:
                                      "or use its entries one by one", node)
         raise self.error("type", f"{type_name(value)} is not a number or a value of the graph", node)
 
-    def new_tensor(self, data: Any, node: ast.AST, requires_grad: bool, label: str | None) -> Tensor:
+    def new_tensor(self, data: np.ndarray | np.float64, node: ast.AST, requires_grad: bool,
+                   label: str | None) -> Tensor:
         span = self.span(node)
-        self.budget.spend(np.shape(data), span)
+        self.budget.spend(data.shape, span)
         return self.record(Tensor(data, requires_grad=requires_grad, label=label), span)
 
     def apply(self, op: str, node: ast.AST, *inputs: Tensor, **params: object) -> Tensor:
