@@ -293,9 +293,9 @@ def call_vjp(node: Tensor, g: Computed) -> Contributions:
     assert op is not None
     if op.saves:  # what its forward kept for it (see Op.saves)
         return op.vjp(g, out, *[t._value for t in inputs], saved=node.saved, **node.params)
-    if op.skips:  # which of its two inputs need a contribution (see Op.skips)
+    if op.skips:  # which of its two inputs need a contribution; no params (see Op.skips), so no ** call
         a, b = inputs
-        return op.vjp(g, out, a._value, b._value, needs=(a.requires_grad, b.requires_grad), **node.params)
+        return op.vjp(g, out, a._value, b._value, needs=(a.requires_grad, b.requires_grad))
     if op.params:
         return op.vjp(numpy_float(g), numpy_float(out), *[numpy_float(t._value) for t in inputs], **node.params)
     try:
@@ -351,9 +351,9 @@ def check_contribution_shape(node: Tensor, arg: int, shape: Shape) -> None:
     """
     op, inputs = node.op, node.inputs
     assert op is not None
-    target = inputs[arg].shape
     if op.broadcasts and shape == node.shape:
         return  # the common case: shaped like the output, which broadcasting made from every input
+    target = inputs[arg].shape
     if op.broadcasts or op.batch_broadcasts:
         def split(s: Shape, like: Shape) -> tuple[Shape, Shape]:
             """(broadcast axes, core axes) of s, with as many core axes as the input `like` has."""

@@ -54,7 +54,7 @@ class Op:
     each input's shape; every other op's contributions must have their input's shape exactly.
     `on_floats` is the forward on Python floats, for 0-d values (None: NumPy's forward is used).
     `saves` marks an op whose forward returns `(value, saved)` for its VJP, `skips` a binary op whose
-    VJP takes `needs` (see the module's docstring).
+    VJP takes `needs` (see the module's docstring) and no params.
     """
 
     name: str

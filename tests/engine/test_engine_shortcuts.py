@@ -161,6 +161,12 @@ def test_every_skipping_op_is_tested():
     assert SKIPPING == ["matmul"]
 
 
+def test_a_skipping_op_is_binary_without_params():
+    """Backward calls a skipping op's VJP with `needs` alone, not with the node's params."""
+    for name in SKIPPING:
+        assert OPS[name].arity == 2 and OPS[name].params == ()
+
+
 @pytest.mark.parametrize("shapes", MATMUL_SHAPES, ids=str)
 @pytest.mark.parametrize("needs", [(True, True), (True, False), (False, True), (False, False)], ids=str)
 def test_a_skipped_contribution_is_none_and_the_others_unchanged(shapes, needs):
