@@ -156,7 +156,7 @@ class GraphWriter:
             "root_label": record.root.label,
             "mode": self.mode,
             "seeded_with_ones": record.root.shape != (),
-            "nodes": [self.node(t, saturated_ids, mismatched) for t in self.nodes],
+            "nodes": self.written_nodes(saturated_ids, mismatched),
             "edges": self.edges(),
             "forward_order": [ids[t] for t in self.nodes],
             "backward_steps": [self.step(k, s) for k, s in enumerate(record.steps)],
@@ -202,45 +202,51 @@ class GraphWriter:
                  "parent": self.group_ids[g.parent] if g.parent else None, "index": g.index, "span": list(g.span)}
                 for g in listed]
 
-    def node(self, t: Tensor, saturated: set[str], mismatched: set[Tensor]) -> dict[str, Any]:
-        node_id = self.ids[t]
-        data, grad, op = t.data, t.grad, t.op  # each read once: properties, and this runs for every node
-        flags = []
-        if self.received[t] >= 2:
-            flags.append("sum")
-        arrays = (data,) if grad is None else (data, grad)
-        troubled = [a for a in arrays if not all_finite(a)]  # one check for the common case
-        if troubled and any(np.isnan(a).any() for a in troubled):
-            flags.append("nan")
-        if troubled and any(np.isinf(a).any() for a in troubled):
-            flags.append("inf")
-        if node_id in saturated:
-            flags.append("saturated")
-        if t.requires_grad and grad is None:
-            flags.append("unconnected")
-        if t in mismatched:
-            flags.append("shape_mismatch")
-        span = self.program.spans.get(id(t))
-        literal = self.program.literal_spans.get(id(t))
-        node = {
-            "id": node_id,
-            "label": t.label,
-            "kind": "op" if op else ("leaf" if t.requires_grad else "const"),
-            "op": op.name if op else None,
-            "params": {k: list(v) if isinstance(v, tuple) else v for k, v in t.params.items()} if t.params else {},
-            "shape": list(data.shape),
-            "value": encode_array(data, self.detail.node_inline),
-            "grad": encode_array(grad, self.detail.node_inline),
-            "fan_out": self.fan_out[t],
-            "flags": flags,
-            "rule": op.rule if op else None,
-            "span": list(span) if span else None,
-            "group": self.group_id(t),
-            "literal": list(literal) if literal is not None else None,
-        }
-        if t in self.shared.arrays:
-            node["grad_array"] = self.shared.arrays[t]
-        return node
+    def written_nodes(self, saturated: set[str], mismatched: set[Tensor]) -> list[dict[str, Any]]:
+        """Every node with its flags; one loop with what it reads for each node at hand (like edges)."""
+        program, ids, received, fan_out = self.program, self.ids, self.received, self.fan_out
+        spans, literals, group_of = program.spans, program.literal_spans, program.group_of
+        inline, shared = self.detail.node_inline, self.shared.arrays
+        written = []
+        for t in self.nodes:
+            node_id = ids[t]
+            data, grad, op = t.data, t.grad, t.op  # each read once: properties
+            flags = []
+            if received[t] >= 2:
+                flags.append("sum")
+            arrays = (data,) if grad is None else (data, grad)
+            troubled = [a for a in arrays if not all_finite(a)]  # one check for the common case
+            if troubled and any(np.isnan(a).any() for a in troubled):
+                flags.append("nan")
+            if troubled and any(np.isinf(a).any() for a in troubled):
+                flags.append("inf")
+            if node_id in saturated:
+                flags.append("saturated")
+            if t.requires_grad and grad is None:
+                flags.append("unconnected")
+            if t in mismatched:
+                flags.append("shape_mismatch")
+            span, literal, group = spans.get(id(t)), literals.get(id(t)), group_of.get(id(t))
+            node = {
+                "id": node_id,
+                "label": t.label,
+                "kind": "op" if op else ("leaf" if t.requires_grad else "const"),
+                "op": op.name if op else None,
+                "params": {k: list(v) if isinstance(v, tuple) else v for k, v in t.params.items()} if t.params else {},
+                "shape": list(data.shape),
+                "value": encode_array(data, inline),
+                "grad": encode_array(grad, inline),
+                "fan_out": fan_out[t],
+                "flags": flags,
+                "rule": op.rule if op else None,
+                "span": list(span) if span else None,
+                "group": None if group is None else self.group_ids.get(group),
+                "literal": list(literal) if literal is not None else None,
+            }
+            if t in shared:
+                node["grad_array"] = shared[t]
+            written.append(node)
+        return written
 
     def edges(self) -> list[dict[str, Any]]:
         """Every use of a node as an input, in the order edge_ids numbered them (consumers, then arguments)."""
@@ -299,10 +305,6 @@ class GraphWriter:
             "truncated": left_out > 0,
             "left_out": str(left_out),
         }
-
-    def group_id(self, t: Tensor) -> str | None:
-        group = self.program.group_of.get(id(t))
-        return None if group is None else self.group_ids.get(group)
 
     def id_of(self, t: Tensor | None) -> str | None:
         return None if t is None else self.ids.get(t)
