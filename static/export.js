@@ -95,10 +95,18 @@ export function svgMarkup(view, captions = {}) {
   return `<?xml version="1.0" encoding="UTF-8"?>\n${new XMLSerializer().serializeToString(out)}\n`;
 }
 
+/**
+ * Not in an export: what is not drawn, and a text painted wholly transparent (an edge label whose
+ * contribution is not sent yet, graph.css), which the file would otherwise still carry.
+ */
+function leftOut(el, cs) {
+  return cs.display === "none" || (el.tagName === "text" && Number(cs.fillOpacity) === 0 && Number(cs.strokeOpacity) === 0);
+}
+
 /** Copy computed styles onto the clone (through the CSSOM: the CSP forbids style attributes in markup). */
 function inlineStyles(source, clone) {
   const cs = getComputedStyle(source);
-  if (cs.display === "none") {
+  if (leftOut(source, cs)) {
     clone.remove();
     return;
   }
@@ -149,7 +157,7 @@ export function pngBlob(view, captions = {}, scale = 2) {
 function paint(ctx, el, base, parentOpacity) {
   if (el.tagName === "title") return;
   const cs = getComputedStyle(el);
-  if (cs.display === "none") return;
+  if (leftOut(el, cs)) return;
   const opacity = parentOpacity * Number(cs.opacity || 1);
   if (cs.visibility !== "hidden" && el.getCTM) {
     ctx.save();

@@ -130,6 +130,21 @@ def test_downloads_svg_png_and_json(web, api):
     assert data["backward_steps"] == graph["backward_steps"]
 
 
+def test_the_svg_export_writes_the_contributions_sent_so_far_and_no_other(web):
+    # a label not sent yet is on the page, painted transparent (graph.css): the file leaves it out
+    web.open(src=DIAMOND, step=2)
+    labels = "els => els.map((e) => [e.dataset.edgeId, getComputedStyle(e).fillOpacity])"
+    on_page = dict(web.page.eval_on_selector_all("[data-testid=graph] .edge-label", labels))
+    shown = sorted(edge for edge, opacity in on_page.items() if opacity == "1")
+    assert 0 < len(shown) < len(on_page)
+    with web.page.expect_download() as info:
+        web.page.click("[data-testid=download-svg]")
+    root = ET.fromstring(open(info.value.path(), encoding="utf-8").read())
+    texts = root.iter("{http://www.w3.org/2000/svg}text")
+    written = [t.get("data-edge-id") for t in texts if "edge-label" in t.get("class", "")]
+    assert sorted(written) == shown
+
+
 def test_png_of_a_large_graph_zoomed_in(web, api):
     boxes = len(api.graph(FLAT_CHAIN)["view"]["boxes"])
     web.open(src=FLAT_CHAIN)
