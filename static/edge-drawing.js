@@ -39,7 +39,7 @@ export function drawEdge(view, edge, layer, labelLayer) {
       view.occupy(spot);
       label = svgEl("text", {
         class: "edge-label", "data-edge-id": edge.id, x: round((spot[0] + spot[2]) / 2), y: round((spot[1] + spot[3]) / 2 + 0.36 * EDGE_FONT),
-        "text-anchor": "middle", "font-size": EDGE_FONT,
+        "text-anchor": "middle", "font-size": EDGE_FONT, "aria-hidden": "true",
       }, labelLayer, text);
     }
   }
@@ -52,6 +52,17 @@ export function drawEdge(view, edge, layer, labelLayer) {
  * Draw a long edge (`rec`, in the drawing) whole, or in the pieces for which `near(piece)` holds,
  * in their order before its head. Each piece's dash pattern goes on where the last one's stopped.
  */
+/**
+ * Mark an edge label `sent` or `riding` (its number on the moving dot), or not. A label not shown is
+ * painted transparent rather than undrawn (graph.css), so it is also hidden from screen readers here,
+ * as undrawn it was: they would read every contribution before it is sent.
+ */
+export function markLabel(label, name, on) {
+  label.classList.toggle(name, on);
+  const shown = label.classList.contains("sent") && !label.classList.contains("riding");
+  label.setAttribute("aria-hidden", String(!shown));
+}
+
 export function showPieces(rec, whole, near) {
   if (!rec.pieces.length) return;
   let next = rec.head;

@@ -3,6 +3,7 @@
 // Decoration only: the node text and classes are already right before the dot sets off.
 
 import { svgEl } from "./dom.js";
+import { markLabel } from "./edge-drawing.js";
 import { formatCompact } from "./format.js";
 
 const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
@@ -33,7 +34,7 @@ export class Flow {
       // the number rides on the dot, not on the edge: marked on the label itself, as a class on
       // the drawing would have Chrome look through every element of a large graph for labels
       const label = this.view.edges.get(move.edge)?.label ?? null;
-      label?.classList.add("riding");
+      if (label) markLabel(label, "riding", true);
       this.tokens.push({ g, edge: move.edge, to: move.to, label });
     }
     if (!this.tokens.length) return;
@@ -66,7 +67,7 @@ export class Flow {
   clear() {
     for (const token of this.tokens) {
       token.g.remove();
-      token.label?.classList.remove("riding");
+      if (token.label) markLabel(token.label, "riding", false);
     }
     this.tokens = [];
   }

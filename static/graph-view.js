@@ -5,7 +5,7 @@ import { drawCluster, drawGroupBox, drawNodeBox, groupGradText, UNKNOWN } from "
 import { drawCallout, showSum } from "./callouts.js";
 import { scheduleCull, setDetail } from "./detail.js";
 import { svgEl } from "./dom.js";
-import { drawEdge } from "./edge-drawing.js";
+import { drawEdge, markLabel } from "./edge-drawing.js";
 import { formatValue } from "./format.js";
 import { pointOnCurve } from "./geometry.js";
 import { PanZoom } from "./pan-zoom.js";
@@ -228,7 +228,7 @@ export class GraphView extends EventTarget {
       const isCurrent = state.currentEdges.has(id);
       if (rec.sent !== sent) {
         rec.el.classList.toggle("sent", (rec.sent = sent));
-        rec.label?.classList.toggle("sent", sent);
+        if (rec.label) markLabel(rec.label, "sent", sent);
       }
       if (rec.current !== isCurrent) {
         rec.el.classList.toggle("current", (rec.current = isCurrent));

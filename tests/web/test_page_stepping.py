@@ -261,12 +261,15 @@ def test_contributions_travel_along_edges_unless_motion_is_reduced(web_factory, 
 
 def test_an_edge_label_comes_and_goes_by_its_colour_alone(web_factory):
     # Chrome rasters the whole graph pane again when a label starts or stops being painted in the
-    # middle of its layer (graph.css): stepping, and the dots riding, change a label's opacity only
+    # middle of its layer (graph.css): stepping, and the dots riding, change a label's opacity only;
+    # a label painted transparent is hidden from screen readers as well
     moving = web_factory(reduced_motion="no-preference")
     moving.open(src=DIAMOND)
+    assert "text:" not in moving.page.locator("[data-testid=graph]").aria_snapshot()  # nothing sent yet
     labels = """() => [...document.querySelectorAll('[data-testid=graph] .edge-label')].map((e) => {
       const cs = getComputedStyle(e);
-      return [cs.display, cs.visibility, cs.fillOpacity, e.classList.contains('sent') && !e.classList.contains('riding')];
+      return [cs.display, cs.visibility, cs.fillOpacity, e.classList.contains('sent') && !e.classList.contains('riding'),
+              e.getAttribute('aria-hidden')];
     })"""
     seen = moving.page.evaluate(labels)
     for _ in range(3):
@@ -274,9 +277,10 @@ def test_an_edge_label_comes_and_goes_by_its_colour_alone(web_factory):
         seen += moving.page.evaluate(labels)  # the dots riding
         moving.page.wait_for_function("() => document.querySelectorAll('.flow-token').length === 0", timeout=3000)
         seen += moving.page.evaluate(labels)
-    assert all(display != "none" and visibility == "visible" for display, visibility, _, _ in seen)
-    assert all((opacity == "1") == shown for _, _, opacity, shown in seen)
-    assert {shown for _, _, _, shown in seen} == {True, False}
+    assert all(display != "none" and visibility == "visible" for display, visibility, _, _, _ in seen)
+    assert all((opacity == "1") == shown for _, _, opacity, shown, _ in seen)
+    assert all(hidden == ("false" if shown else "true") for _, _, _, shown, hidden in seen)
+    assert {shown for _, _, _, shown, _ in seen} == {True, False}
 
 
 def test_wheel_and_pinch_zoom_and_drag_pan(web):
