@@ -74,16 +74,19 @@ def medians_us(fns: dict, repeat: int, number: int, setups: dict | None = None) 
 
     Rounds are interleaved (one timeit round of each function in turn, `repeat` times), so a
     machine that gets busier or quieter during the run shifts every column alike and the
-    ratios stay fair. `setups[name]` runs untimed before each of that function's rounds.
+    ratios stay fair; each round starts one function later, so no function always runs after
+    the same one (and its garbage, its caches). `setups[name]` runs untimed before each of that
+    function's rounds.
     """
     setups = setups or {}
     for name, fn in fns.items():
         setups.get(name, lambda: None)()
         fn()  # warm up
     rounds: dict[str, list[float]] = {name: [] for name in fns}
-    for _ in range(repeat):
-        for name, fn in fns.items():
-            t = timeit.Timer(fn, setup=setups.get(name, lambda: None), timer=TIMER).timeit(number=number)
+    names = list(fns)
+    for k in range(repeat):
+        for name in names[k % len(names):] + names[:k % len(names)]:
+            t = timeit.Timer(fns[name], setup=setups.get(name, lambda: None), timer=TIMER).timeit(number=number)
             rounds[name].append(t / number * 1e6)
     return {name: statistics.median(times) for name, times in rounds.items()}
 
