@@ -52,17 +52,6 @@ export function drawEdge(view, edge, layer, labelLayer) {
  * Draw a long edge (`rec`, in the drawing) whole, or in the pieces for which `near(piece)` holds,
  * in their order before its head. Each piece's dash pattern goes on where the last one's stopped.
  */
-/**
- * Mark an edge label `sent` or `riding` (its number on the moving dot), or not. A label not shown is
- * painted transparent rather than undrawn (graph.css), so it is also hidden from screen readers here,
- * as undrawn it was: they would read every contribution before it is sent.
- */
-export function markLabel(label, name, on) {
-  label.classList.toggle(name, on);
-  const shown = label.classList.contains("sent") && !label.classList.contains("riding");
-  label.setAttribute("aria-hidden", String(!shown));
-}
-
 export function showPieces(rec, whole, near) {
   if (!rec.pieces.length) return;
   let next = rec.head;
@@ -78,4 +67,15 @@ export function showPieces(rec, whole, near) {
   }
   if (!whole) rec.line.remove();
   else if (rec.line.parentNode !== rec.el) rec.el.insertBefore(rec.line, rec.head);
+}
+
+/**
+ * Mark an edge label `sent` or `riding` (its number on the moving dot), or not. A label not shown is
+ * painted transparent rather than undrawn (graph.css), so it is also hidden from screen readers here,
+ * as undrawn it was: they would read every contribution before it is sent.
+ */
+export function markLabel(label, name, on) {
+  label.classList.toggle(name, on);
+  const shown = label.classList.contains("sent") && !label.classList.contains("riding");
+  label.setAttribute("aria-hidden", String(!shown));
 }
