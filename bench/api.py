@@ -19,6 +19,7 @@ Run only that part: .venv/bin/python bench/api.py --micrograd
 
 import argparse
 import cProfile
+import gc
 import os
 import pstats
 import statistics
@@ -156,8 +157,13 @@ def side_by_side(client: httpx.Client, repeat: int) -> None:
         timed_post(client, program(0))  # warm up our code paths for this size (micrograd keeps no state)
         ours, theirs = [], []
         for k in range(1, n + 1):
+            # Before each timed call, untimed, the garbage the other side left: micrograd's graph is reference
+            # cycles (each Value's _backward closure holds its output), which only the collector frees, and the
+            # collections run while our client reads the answer (3 a request) freed them on our clock.
+            gc.collect()
             elapsed, graph = timed_post(client, program(k))
             ours.append(elapsed)
+            gc.collect()
             elapsed, their_nodes = micrograd_render(program(k))
             theirs.append(elapsed)
         note = f"  layout: {graph['layout_reason']}" if graph.get("layout") is None else ""
