@@ -6,6 +6,7 @@
 - Op.skips: a VJP told an input needs no contribution returns None for it and the others unchanged.
 - Cross-entropy's one-hot targets: one comparison checks them, and the loss and gradient are the
   definition's, written with class indices.
+- Cross-entropy's row max: over a column-major copy when the rows are many and short, NumPy's max.
 """
 
 import numpy as np
@@ -16,6 +17,7 @@ from hypothesis.extra import numpy as hnp
 
 from engine import OPS, DomainError, Tensor, apply
 from engine.gradcheck import op_inputs
+from engine.ops import _row_max
 
 SAVING = [name for name, op in OPS.items() if op.saves]
 SHAPES = {"cross_entropy": [(4, 3), (4,)]}
@@ -150,6 +152,14 @@ def test_cross_entropy_by_onehot_is_the_definition(logits, targets, bad, g):
     out.backward(np.float64(g))
     np.testing.assert_array_equal(out.data, loss, strict=True)
     np.testing.assert_array_equal(x.grad, p, strict=True)
+
+
+
+@settings(max_examples=300, deadline=None)
+@given(x=hnp.arrays(np.float64, st.tuples(st.integers(1, 40), st.integers(1, 4)), elements=st.floats()))
+def test_a_row_max_is_numpys(x):
+    """Both ways (a copy when there are more than 8 rows per column), NaN and infinities included."""
+    np.testing.assert_array_equal(_row_max(x), x.max(axis=1, keepdims=True), strict=True)
 
 
 SKIPPING = [name for name, op in OPS.items() if op.skips]
