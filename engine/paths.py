@@ -18,7 +18,7 @@ import numpy as np
 from engine.arrays import as_array
 from engine.backward import call_vjp, reverse_topological_order
 from engine.broadcast import unbroadcast
-from engine.ops import Computed
+from engine.ops import Computed, Contributions
 from engine.tensor import Tensor
 
 
@@ -43,12 +43,12 @@ class Path:
     `value` is shaped like the leaf; `magnitude` is |value| (Frobenius norm for tensors);
     `length` counts the edges.
 
-    `nodes`, `edges` and `factors` are read back from the search's pointers the first time one of
-    them is asked for: 2**300 paths listed 64 per leaf hold millions of nodes, and a caller
-    usually shows a few of them.
+    `nodes`, `edges` and `factors` are read back from the search's pointers when asked for (the
+    path's edges are followed once): 2**300 paths listed 64 per leaf hold millions of nodes, and a
+    caller usually shows a few of them, and of those the nodes and factors, not the edges.
     """
 
-    __slots__ = ("leaf", "value", "magnitude", "length", "_pointers", "_row", "_read")
+    __slots__ = ("leaf", "value", "magnitude", "length", "_pointers", "_row", "_taken")
 
     def __init__(self, leaf: Tensor, value: np.ndarray, magnitude: float, length: int,
                  pointers: "_Pointers", row: int) -> None:
@@ -58,24 +58,26 @@ class Path:
         self.length = length
         self._pointers = pointers
         self._row = row
-        self._read: tuple[tuple[Tensor, ...], tuple[Edge, ...], tuple[float, ...] | None] | None = None
+        self._taken: list[int] | None = None
 
-    def _walk(self) -> tuple[tuple[Tensor, ...], tuple[Edge, ...], tuple[float, ...] | None]:
-        if self._read is None:
-            self._read = self._pointers.read(self.leaf, self._row)
-        return self._read
+    def _walk(self) -> list[int]:
+        """The search's numbers of this path's edges, leaf -> root."""
+        if self._taken is None:
+            self._taken = self._pointers.taken(self.leaf, self._row)
+        return self._taken
 
     @property
     def nodes(self) -> tuple[Tensor, ...]:
-        return self._walk()[0]
+        return (self.leaf, *map(self._pointers.sources.__getitem__, self._walk()))
 
     @property
     def edges(self) -> tuple[Edge, ...]:
-        return self._walk()[1]
+        return tuple(map(self._pointers.edge, self._walk()))
 
     @property
     def factors(self) -> tuple[float, ...] | None:
-        return self._walk()[2]
+        local = list(map(self._pointers.factors.__getitem__, self._walk()))
+        return None if None in local else tuple(cast(list[float], local))
 
     @property
     def args(self) -> tuple[int, ...]:
@@ -204,8 +206,7 @@ def array_top_paths(start: np.ndarray, order: list[Tensor], k: int) -> dict[Tens
     """top_paths on arrays, for any graph: `order` is the nodes that require grad, root first, in
     reverse topological order; `start` is the seed."""
     root = order[0]
-    edges: list[Edge] = []
-    factors: list[float | None] = []  # per edge: the local derivative of a 0-d -> 0-d edge, else None
+    edges = _Edges()
     counts: dict[Tensor, int] = {root: 1}
     pending: dict[Tensor, list[_Beam]] = {root: [_Beam(
         np.array([_norm(start)]), start[None], np.array([-1]), np.array([0]), np.array([0]))]}
@@ -228,23 +229,21 @@ def array_top_paths(start: np.ndarray, order: list[Tensor], k: int) -> dict[Tens
         for arg, target in targets:
             counts[target] = counts.get(target, 0) + counts[node]
             all_scalar[target] = scalar and all_scalar[node] and all_scalar.get(target, True)
-            edges.append(Edge(node, target, arg))
             if scalar:
                 f = local[arg]
-                factors.append(f)
+                edges.add(node, target, arg, f)
                 values, magnitudes = beam.values * f, beam.magnitudes * abs(f)
                 # |f| times a descending column is still descending, unless 0 * inf or a NaN appears
                 ordered = f != 0.0 and np.isfinite(f)
             else:
-                factors.append(None)
+                edges.add(node, target, arg, None)
                 values = np.array([_edge_value(c[arg], target) for c in per_path]).reshape(-1, *target.shape)
                 # the row size spelled out: NumPy cannot infer a -1 from an empty beam (k = 0)
                 magnitudes = np.sqrt(np.sum(values.reshape(len(rows), math.prod(target.shape)) ** 2, axis=1))
                 ordered = False
             pending.setdefault(target, []).append(
-                _Beam(magnitudes, values, np.full(len(rows), len(edges) - 1), rows, lengths, bool(ordered)))
-    pointers = _Pointers(edges, factors, {node: (beam.edges.tolist(), beam.parents.tolist())
-                                          for node, beam in beams.items()})
+                _Beam(magnitudes, values, np.full(len(rows), len(edges.factors) - 1), rows, lengths, bool(ordered)))
+    pointers = _Pointers(edges, {node: (beam.edges.tolist(), beam.parents.tolist()) for node, beam in beams.items()})
     return {
         leaf: _path_list(leaf, list(beams[leaf].values), beams[leaf].magnitudes.tolist(),
                          beams[leaf].lengths.tolist(), pointers, counts[leaf], all_scalar[leaf])
@@ -255,34 +254,47 @@ def array_top_paths(start: np.ndarray, order: list[Tensor], k: int) -> dict[Tens
 def float_top_paths(start: float, order: list[Tensor], k: int) -> dict[Tensor, PathList]:
     """array_top_paths on a graph of 0-d nodes only, with beams of Python floats: the same local
     derivatives (one VJP call per node, at a NumPy 1.0), the same IEEE products and the same stable
-    ranking, so the same paths, values and order (tests/app/test_scalar_fast_paths.py compares them)."""
+    ranking, so the same paths, values and order (tests/app/test_scalar_fast_paths.py compares them).
+
+    Its loop is the hot one of a scalar graph's record (~4 us a node): a node whose beam is one
+    consumer's, already largest first and short enough, takes it without a call to _largest_floats,
+    and the VJP is called, and the beam's rows and lengths made, only once an input needs them."""
     root = order[0]
-    edges: list[Edge] = []
-    factors: list[float | None] = []
+    edges = _Edges()
     counts: dict[Tensor, int] = {root: 1}
     # the seed's magnitude as _norm computes it, sqrt(s * s) (not |s|, which differs where s * s overflows)
     pending = {root: [_FloatBeam([math.sqrt(start * start)], [start], [-1], [0], [0])]}
     beams: dict[Tensor, _FloatBeam] = {}
     one = np.float64(1.0)
     for node in order:
-        beam = beams[node] = _largest_floats(pending.pop(node), k)
-        targets = [(arg, t) for arg, t in enumerate(node.inputs) if t.requires_grad]
-        if node.op is None or not targets:
+        candidates = pending.pop(node)
+        beam = candidates[0]
+        if len(candidates) > 1 or not beam.ordered or len(beam.magnitudes) > k:
+            beam = _largest_floats(candidates, k)
+        beams[node] = beam
+        if node.op is None:
             continue
-        local = [0.0 if c is None else float(c) for c in call_vjp(node, one)]
-        rows = list(range(len(beam.magnitudes)))
-        lengths = [length + 1 for length in beam.lengths]
-        for arg, target in targets:
+        local: Contributions | None = None
+        for arg, target in enumerate(node.inputs):
+            if not target.requires_grad:
+                continue
+            if local is None:
+                local = call_vjp(node, one)
+                rows = list(range(len(beam.magnitudes)))
+                lengths = [length + 1 for length in beam.lengths]
             counts[target] = counts.get(target, 0) + counts[node]
-            edges.append(Edge(node, target, arg))
-            f = local[arg]
-            factors.append(f)
+            c = local[arg]
+            f = 0.0 if c is None else float(c)
+            edges.add(node, target, arg, f)
             # map(f.__mul__, ...): the products of a list comprehension, without its bytecode per row; as in
             # array_top_paths, scaling by a finite non-zero factor keeps the rows largest first
-            pending.setdefault(target, []).append(_FloatBeam(
-                list(map(abs(f).__mul__, beam.magnitudes)), list(map(f.__mul__, beam.values)),
-                [len(edges) - 1] * len(rows), rows, lengths, f != 0.0 and math.isfinite(f)))
-    pointers = _Pointers(edges, factors, {node: (beam.edges, beam.parents) for node, beam in beams.items()})
+            scaled = _FloatBeam(list(map(abs(f).__mul__, beam.magnitudes)), list(map(f.__mul__, beam.values)),
+                                [len(edges.factors) - 1] * len(rows), rows, lengths, f != 0.0 and math.isfinite(f))
+            if target in pending:
+                pending[target].append(scaled)
+            else:
+                pending[target] = [scaled]
+    pointers = _Pointers(edges, {node: (beam.edges, beam.parents) for node, beam in beams.items()})
     return {
         leaf: _path_list(leaf, [np.float64(v) for v in beams[leaf].values], beams[leaf].magnitudes,
                          beams[leaf].lengths, pointers, counts[leaf], True)
@@ -337,19 +349,34 @@ def _norm(value: np.ndarray) -> float:
     return float(np.sqrt(np.sum(value * value)))
 
 
+class _Edges:
+    """The edges a search went along, numbered as it reached them, as parallel lists (cheaper to add to
+    than an Edge each): edge e is Edge(sources[e], targets[e], args[e]); `factors[e]` its local derivative
+    when it joins two 0-d nodes, else None."""
+
+    def __init__(self) -> None:
+        self.sources: list[Tensor] = []
+        self.targets: list[Tensor] = []
+        self.args: list[int] = []
+        self.factors: list[float | None] = []
+
+    def add(self, source: Tensor, target: Tensor, arg: int, factor: float | None) -> None:
+        self.sources.append(source)
+        self.targets.append(target)
+        self.args.append(arg)
+        self.factors.append(factor)
+
+
 class _Pointers:
     """The beams' (edge, parent) pointers as lists, to read a path back from when it is asked for."""
 
-    def __init__(self, edges: list[Edge], factors: list[float | None],
-                 rows: dict[Tensor, tuple[list[int], list[int]]]) -> None:
-        self.edges = edges
-        self.factors = factors
-        self.sources = [e.source for e in edges]
+    def __init__(self, edges: _Edges, rows: dict[Tensor, tuple[list[int], list[int]]]) -> None:
+        self.sources, self.targets, self.args, self.factors = edges.sources, edges.targets, edges.args, edges.factors
         self.rows = rows  # per node: its beam's edge and parent of each row
-        self.source_rows = [self.rows[e.source] for e in edges]  # where a path arriving by edge e goes on
+        self.source_rows = [rows[s] for s in self.sources]  # where a path arriving by edge e goes on
 
-    def read(self, leaf: Tensor, row: int) -> tuple[tuple[Tensor, ...], tuple[Edge, ...], tuple[float, ...] | None]:
-        """(nodes, edges, factors) of the path in row `row` of `leaf`'s beam, leaf -> root."""
+    def taken(self, leaf: Tensor, row: int) -> list[int]:
+        """The edges of the path in row `row` of `leaf`'s beam, leaf -> root."""
         taken: list[int] = []
         take, source_rows = taken.append, self.source_rows  # locals: a 1,000-node graph's paths take ~35,000 steps
         edge_of, parent_of = self.rows[leaf]
@@ -357,9 +384,10 @@ class _Pointers:
             take(e)
             row = parent_of[row]
             edge_of, parent_of = source_rows[e]
-        local = list(map(self.factors.__getitem__, taken))
-        return ((leaf, *map(self.sources.__getitem__, taken)), tuple(map(self.edges.__getitem__, taken)),
-                None if None in local else tuple(cast(list[float], local)))
+        return taken
+
+    def edge(self, e: int) -> Edge:
+        return Edge(self.sources[e], self.targets[e], self.args[e])
 
 
 def _path_list(leaf: Tensor, values: list[Any], magnitudes: list[float], lengths: list[int], pointers: _Pointers,
