@@ -265,7 +265,15 @@ def backward_correct(order: list[Tensor], seed: Computed) -> None:
                 continue
             value = target._value
             if type(c) is np.ndarray and type(value) is np.ndarray:
-                if c.shape != value.shape:  # else as is: an array shaped like its input, the common case
+                shape, given = value.shape, c.shape
+                if given == shape:
+                    pass  # as is: an array shaped like its input, the common case
+                elif op.broadcasts and shape and given[1:] == shape and given == node.shape:
+                    # a bias added to a batch: shaped like the output, whose first axis the input lacks;
+                    # fitted() would pass check_contribution_shape at once and unbroadcast sum that axis
+                    # with this ufunc (ndarray.sum's), but its three calls cost as much as the sum
+                    c = np.add.reduce(c, 0)
+                else:
                     c = fitted(node, arg, c)
             elif not (type(value) is float and isinstance(c, float)):  # a number for a number: as is
                 c = fitted(node, arg, c if type(c) is np.ndarray else as_array(c))

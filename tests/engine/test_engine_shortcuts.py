@@ -7,6 +7,7 @@
 - Cross-entropy's one-hot targets: one comparison checks them, and the loss and gradient are the
   definition's, written with class indices.
 - Cross-entropy's row max: over a column-major copy when the rows are many and short, NumPy's max.
+- A bias's gradient: backward sums it over the batch axis itself, not through fitted().
 """
 
 import numpy as np
@@ -160,6 +161,27 @@ def test_cross_entropy_by_onehot_is_the_definition(logits, targets, bad, g):
 def test_a_row_max_is_numpys(x):
     """Both ways (a copy when there are more than 8 rows per column), NaN and infinities included."""
     np.testing.assert_array_equal(_row_max(x), x.max(axis=1, keepdims=True), strict=True)
+
+
+
+@settings(max_examples=200, deadline=None)
+@given(batch=st.integers(1, 4), shape=hnp.array_shapes(min_dims=1, max_dims=3, max_side=4),
+       name=st.sampled_from(["add", "sub", "mul", "div"]), bias_first=st.booleans(), seed=st.integers(0, 2**16))
+def test_a_bias_summed_over_the_batch_is_the_general_loops(batch, shape, name, bias_first, seed):
+    """backward without a record sums a contribution shaped like the output over the first axis,
+    which the input lacks; the general loop goes through check_contribution_shape and unbroadcast.
+    The same bits, for either argument order."""
+    rng = np.random.default_rng(seed)
+    values = rng.uniform(0.5, 2.0, size=(batch, *shape)), rng.uniform(-2.0, -0.5, size=shape)
+    weights = rng.normal(size=(batch, *shape))
+    runs = []
+    for record in (False, True):
+        x, b = (Tensor(v, requires_grad=True) for v in values)
+        out = apply(name, b, x) if bias_first else apply(name, x, b)
+        out.backward(weights, record=record)
+        runs.append((x.grad, b.grad))
+    for fast, general in zip(*runs, strict=True):
+        np.testing.assert_array_equal(fast, general, strict=True)
 
 
 SKIPPING = [name for name, op in OPS.items() if op.skips]
