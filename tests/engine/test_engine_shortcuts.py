@@ -6,7 +6,8 @@
 - Op.skips: a VJP told an input needs no contribution returns None for it and the others unchanged.
 - Cross-entropy's one-hot targets: one comparison checks them, and the loss and gradient are the
   definition's, written with class indices.
-- Cross-entropy's row max: over a column-major copy when the rows are many and short, NumPy's max.
+- Cross-entropy's row max and row sums: over a column-major copy when the rows are many and short,
+  NumPy's max and sum.
 - A bias's gradient: backward sums it over the batch axis itself, not through fitted().
 """
 
@@ -18,7 +19,7 @@ from hypothesis.extra import numpy as hnp
 
 from engine import OPS, DomainError, Tensor, apply
 from engine.gradcheck import op_inputs
-from engine.ops import _row_max
+from engine.ops import _by_rows
 
 SAVING = [name for name, op in OPS.items() if op.saves]
 SHAPES = {"cross_entropy": [(4, 3), (4,)]}
@@ -157,10 +158,16 @@ def test_cross_entropy_by_onehot_is_the_definition(logits, targets, bad, g):
 
 
 @settings(max_examples=300, deadline=None)
-@given(x=hnp.arrays(np.float64, st.tuples(st.integers(1, 40), st.integers(1, 4)), elements=st.floats()))
-def test_a_row_max_is_numpys(x):
-    """Both ways (a copy when there are more than 8 rows per column), NaN and infinities included."""
-    np.testing.assert_array_equal(_row_max(x), x.max(axis=1, keepdims=True), strict=True)
+@given(x=hnp.arrays(np.float64, st.tuples(st.integers(1, 90), st.integers(1, 10)), elements=st.floats()))
+def test_a_row_reduction_is_numpys(x):
+    """Both ways (a copy for fewer than 8 columns and more than 8 rows per column), NaN and
+    infinities included, bit for bit (NumPy sums 8 or more entries pairwise)."""
+    for ufunc, numpys in ((np.maximum, x.max), (np.add, x.sum)):
+        with np.errstate(over="ignore", invalid="ignore"):  # huge numbers add up to inf, inf - inf is NaN
+            ours, expected = _by_rows(ufunc, x), numpys(axis=1, keepdims=True)
+        np.testing.assert_array_equal(ours, expected, strict=True)
+        bits = [np.where(np.isnan(a), np.nan, a).tobytes() for a in (ours, expected)]  # any NaN as one NaN
+        assert bits[0] == bits[1]  # -0.0 too
 
 
 
