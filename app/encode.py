@@ -1,7 +1,6 @@
 """NumPy values as JSON: JSON has no NaN or Infinity, and very large arrays are summarized."""
 
 import math
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -17,14 +16,6 @@ def encode_scalar(x: float) -> float | str:
     if math.isfinite(x):
         return x
     return "nan" if math.isnan(x) else NONFINITE[x]
-
-
-def encode_scalars(xs: Sequence[float]) -> list[float | str]:
-    """[encode_scalar(x) for x in xs], as one pass in C when every number is finite (the common case: a
-    1,000-node graph's listed paths hold ~35,000 factors)."""
-    if all(map(math.isfinite, xs)):
-        return list(xs)
-    return [encode_scalar(x) for x in xs]
 
 
 def encode_array(a: np.ndarray | np.float64 | None, inline: int = MAX_INLINE_ELEMENTS) -> Any:

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from app.encode import encode_array, encode_scalar, encode_scalars, to_json
+from app.encode import encode_array, encode_scalar, to_json
 from app.language import ExpressionError, Program, parse_program
 from app.language.groups import Group, reverse_creation_order
 from app.language.training import PROGRAM_MODES, History
@@ -23,7 +23,7 @@ from engine.backward import fan_out
 from engine.diagnostics import Diagnostics, all_finite, diagnose
 from engine.gradcheck import SWEEP_EPSILONS, gradcheck
 from engine.ops import Value
-from engine.paths import PathList, top_paths
+from engine.paths import Path, PathList, SearchEdges, top_paths
 
 GRADCHECK_EPS = 1e-6
 SWEEP_REPLAYS_PER_ELEMENT = 2 * len(SWEEP_EPSILONS)
@@ -160,7 +160,7 @@ class GraphWriter:
             "edges": self.edges(),
             "forward_order": [ids[t] for t in self.nodes],
             "backward_steps": [self.step(k, s) for k, s in enumerate(record.steps)],
-            "paths": {ids[leaf]: self.leaf_paths(p) for leaf, p in paths.items() if leaf in ids},
+            "paths": self.paths(paths),
             "gradcheck": check,
             "diagnostics": self.diagnostics(report, saturated),
             "compare": None if self.mode == "correct" else self.compare(correct_grads, correct_history),
@@ -289,21 +289,38 @@ class GraphWriter:
             "views": {self.ids[t]: encode_array(v, self.inline) for t, v in add.views.items() if t in self.ids},
         }
 
-    def leaf_paths(self, p: PathList) -> dict[str, Any]:
+    def paths(self, paths: dict[Tensor, PathList]) -> dict[str, Any]:
+        """Each shown leaf's listed paths. Paths share most of their edges, so each edge of the search is
+        named and its factor encoded once (`written_edges`) and a path written by looking its edges up:
+        reading every path's nodes and factors back and encoding them took 10 of a 1,078-node MLP's ~65 ms."""
+        ids = self.ids
+        written_edges: dict[SearchEdges, tuple[list[str], list[float | str | None]]] = {}
+        return {ids[leaf]: self.leaf_paths(p, written_edges) for leaf, p in paths.items() if leaf in ids}
+
+    def leaf_paths(self, p: PathList, written_edges: dict) -> dict[str, Any]:
         shown = p.paths[:self.detail.max_paths]
         left_out = p.left_out + len(p.paths) - len(shown)
         return {
             "count": str(p.total),
-            "shown": [
-                {
-                    "nodes": list(map(self.ids.__getitem__, path.nodes)),
-                    "factors": None if path.factors is None else encode_scalars(path.factors),
-                    "value": encode_array(path.value),
-                }
-                for path in shown
-            ],
+            "shown": [self.path(path, written_edges) for path in shown],
             "truncated": left_out > 0,
             "left_out": str(left_out),
+        }
+
+    def path(self, path: Path, written_edges: dict[SearchEdges, tuple[list[str], list[float | str | None]]]
+             ) -> dict[str, Any]:
+        """`nodes` leaf -> root; `factors` as encode_scalars writes them, None when an edge has none (tensors)."""
+        edges = path.search_edges
+        if edges not in written_edges:
+            written_edges[edges] = (list(map(self.ids.__getitem__, edges.sources)),
+                                    [None if f is None else encode_scalar(f) for f in edges.factors])
+        names, factors = written_edges[edges]
+        taken = path.edge_numbers
+        local = list(map(factors.__getitem__, taken))
+        return {
+            "nodes": [self.ids[path.leaf], *map(names.__getitem__, taken)],
+            "factors": None if None in local else local,
+            "value": encode_array(path.value),
         }
 
     def id_of(self, t: Tensor | None) -> str | None:

@@ -60,23 +60,29 @@ class Path:
         self._row = row
         self._taken: list[int] | None = None
 
-    def _walk(self) -> list[int]:
-        """The search's numbers of this path's edges, leaf -> root."""
+    @property
+    def edge_numbers(self) -> list[int]:
+        """This path's edges, leaf -> root, as numbers into `search_edges`, which every path of one
+        top_paths call shares: a writer of many paths can name each edge once and look paths up by these."""
         if self._taken is None:
             self._taken = self._pointers.taken(self.leaf, self._row)
         return self._taken
 
     @property
+    def search_edges(self) -> "SearchEdges":
+        return self._pointers.edges
+
+    @property
     def nodes(self) -> tuple[Tensor, ...]:
-        return (self.leaf, *map(self._pointers.sources.__getitem__, self._walk()))
+        return (self.leaf, *map(self.search_edges.sources.__getitem__, self.edge_numbers))
 
     @property
     def edges(self) -> tuple[Edge, ...]:
-        return tuple(map(self._pointers.edge, self._walk()))
+        return tuple(map(self._pointers.edge, self.edge_numbers))
 
     @property
     def factors(self) -> tuple[float, ...] | None:
-        local = list(map(self._pointers.factors.__getitem__, self._walk()))
+        local = list(map(self.search_edges.factors.__getitem__, self.edge_numbers))
         return None if None in local else tuple(cast(list[float], local))
 
     @property
@@ -206,7 +212,7 @@ def array_top_paths(start: np.ndarray, order: list[Tensor], k: int) -> dict[Tens
     """top_paths on arrays, for any graph: `order` is the nodes that require grad, root first, in
     reverse topological order; `start` is the seed."""
     root = order[0]
-    edges = _Edges()
+    edges = SearchEdges()
     counts: dict[Tensor, int] = {root: 1}
     pending: dict[Tensor, list[_Beam]] = {root: [_Beam(
         np.array([_norm(start)]), start[None], np.array([-1]), np.array([0]), np.array([0]))]}
@@ -260,7 +266,7 @@ def float_top_paths(start: float, order: list[Tensor], k: int) -> dict[Tensor, P
     consumer's, already largest first and short enough, takes it without a call to _largest_floats,
     and the VJP is called, and the beam's rows and lengths made, only once an input needs them."""
     root = order[0]
-    edges = _Edges()
+    edges = SearchEdges()
     counts: dict[Tensor, int] = {root: 1}
     # the seed's magnitude as _norm computes it, sqrt(s * s) (not |s|, which differs where s * s overflows)
     pending = {root: [_FloatBeam([math.sqrt(start * start)], [start], [-1], [0], [0])]}
@@ -349,10 +355,10 @@ def _norm(value: np.ndarray) -> float:
     return float(np.sqrt(np.sum(value * value)))
 
 
-class _Edges:
+class SearchEdges:
     """The edges a search went along, numbered as it reached them, as parallel lists (cheaper to add to
     than an Edge each): edge e is Edge(sources[e], targets[e], args[e]); `factors[e]` its local derivative
-    when it joins two 0-d nodes, else None."""
+    when it joins two 0-d nodes, else None. A path's `edge_numbers` index these lists."""
 
     def __init__(self) -> None:
         self.sources: list[Tensor] = []
@@ -370,10 +376,10 @@ class _Edges:
 class _Pointers:
     """The beams' (edge, parent) pointers as lists, to read a path back from when it is asked for."""
 
-    def __init__(self, edges: _Edges, rows: dict[Tensor, tuple[list[int], list[int]]]) -> None:
-        self.sources, self.targets, self.args, self.factors = edges.sources, edges.targets, edges.args, edges.factors
+    def __init__(self, edges: SearchEdges, rows: dict[Tensor, tuple[list[int], list[int]]]) -> None:
+        self.edges = edges
         self.rows = rows  # per node: its beam's edge and parent of each row
-        self.source_rows = [rows[s] for s in self.sources]  # where a path arriving by edge e goes on
+        self.source_rows = [rows[s] for s in edges.sources]  # where a path arriving by edge e goes on
 
     def taken(self, leaf: Tensor, row: int) -> list[int]:
         """The edges of the path in row `row` of `leaf`'s beam, leaf -> root."""
@@ -387,7 +393,8 @@ class _Pointers:
         return taken
 
     def edge(self, e: int) -> Edge:
-        return Edge(self.sources[e], self.targets[e], self.args[e])
+        edges = self.edges
+        return Edge(edges.sources[e], edges.targets[e], edges.args[e])
 
 
 def _path_list(leaf: Tensor, values: list[Any], magnitudes: list[float], lengths: list[int], pointers: _Pointers,

@@ -4,15 +4,18 @@ a record written with them must be byte-identical to one written without."""
 import math
 
 import numpy as np
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from app.encode import encode_scalar, encode_scalars
+from app.encode import encode_array, encode_scalar, to_json
+from app.graph import GraphOptions, graph_and_sources
 from app.language.training import squares, total
 from engine import Tensor
 from engine.backward import reverse_topological_order
 from engine.diagnostics import all_finite, frobenius_norm
 from engine.paths import array_top_paths, float_top_paths
+from tests.micrograd_programs import mlp_program
 
 # every kind of float: huge ones whose square overflows, tiny ones whose square underflows, NaN, +-inf, -0.0
 ANY_FLOAT = st.floats(allow_nan=True, allow_infinity=True)
@@ -89,9 +92,23 @@ def test_a_scalars_history_numbers_are_numpys_bit_for_bit(x: float) -> None:
         assert same_bits(squares(value), expected_squares)
 
 
-@given(st.lists(ANY_FLOAT, max_size=8))
-def test_a_paths_factors_are_written_as_one_by_one(factors: list[float]) -> None:
-    written = encode_scalars(tuple(factors))
-    one_by_one = [encode_scalar(f) for f in factors]
-    assert [type(w) for w in written] == [type(w) for w in one_by_one]
-    assert all(w == o or same_bits(w, o) for w, o in zip(written, one_by_one, strict=True))
+PATH_PROGRAMS = [
+    mlp_program(2, [4, 4, 1], [[2.0, 3.0]], [1.0], seed=1),
+    "a = Value(1e200)\nb = Value(-1e200)\nc = a * b\nd = c * a + b * 0.0\nL = d * d - a",  # inf, nan, -0.0
+    "x = Value(0.5)\ny = x * x\nfor i in range(6):\n    y = y * x + y\nL = y",
+    "W = randn(3, 4)\nx = randn(4)\nc = Value(2.0)\nL = sum(tanh(W @ x) * c) * c",  # a path on tensors: no factors
+]
+
+
+@pytest.mark.parametrize("max_paths", [64, 2])
+@pytest.mark.parametrize("source", PATH_PROGRAMS)
+def test_paths_are_written_as_their_nodes_and_factors_one_by_one(source: str, max_paths: int) -> None:
+    """The writer names each edge of the search once and looks paths up by their edge numbers: the same
+    JSON as each path's nodes and factors read back and encoded one by one."""
+    graph, (writer, paths, _) = graph_and_sources(source, None, GraphOptions(max_paths=max_paths))
+    for leaf, listed in paths.items():
+        written = graph["paths"][writer.ids[leaf]]["shown"]
+        expected = [{"nodes": [writer.ids[n] for n in path.nodes],
+                     "factors": None if path.factors is None else [encode_scalar(f) for f in path.factors],
+                     "value": encode_array(path.value)} for path in listed.paths[:max_paths]]
+        assert to_json(written) == to_json(expected)
