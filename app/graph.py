@@ -90,7 +90,8 @@ def graph_and_sources(source: str, root: str | None, options: GraphOptions) -> t
             correct_history = correct_program.history
         else:
             record = run_backward(program, nodes, "correct")
-            correct_grads = {t: t.grad for t in nodes}
+            # kept only to compare a bug mode's gradients with, before its backward replaces them
+            correct_grads = {t: t.grad for t in nodes} if options.mode != "correct" else {}
         paths = top_paths(program.root, record.seed, k=options.max_paths)
         check = gradcheck_section(program.root, record.seed, nodes, ids) if options.gradcheck else None
         if options.mode != "correct" and not in_program:
@@ -138,9 +139,7 @@ class GraphWriter:
         uses = [(consumer, arg) for consumer in nodes for arg in range(len(consumer.inputs))]
         self.edge_ids: dict[tuple[Tensor, int], str] = {use: f"e{i}" for i, use in enumerate(uses)}
         self.fan_out = fan_out(nodes)
-        events = [ev for step in record.steps for ev in step.events]
-        self.received = Counter(ev.target for ev in events)
-        self.sent: dict[tuple[Tensor, int], Any] = {(ev.source, ev.arg): ev for ev in events}
+        self.received = Counter(ev.target for step in record.steps for ev in step.events)
         self.shared = shared_gradients(record)  # only under the alias bug
 
     def write(self, correct_grads: dict[Tensor, Value | None], paths: dict, check: dict | None,
@@ -149,17 +148,20 @@ class GraphWriter:
         report = diagnose(record, self.program.leaves)
         saturated = [ids[s.node] for s in report.saturated if s.saturated]
         saturated_ids, mismatched = set(saturated), set(record.shape_mismatches)
+        groups = self.groups()  # before the nodes, which name the groups it numbers
+        nodes = self.written_nodes(saturated_ids, mismatched)
+        steps = [self.step(k, s) for k, s in enumerate(record.steps)]
         return {
             "root": ids[record.root],
-            "groups": self.groups(),
+            "groups": groups,
             "output": self.program.output,
             "root_label": record.root.label,
             "mode": self.mode,
             "seeded_with_ones": record.root.shape != (),
-            "nodes": self.written_nodes(saturated_ids, mismatched),
-            "edges": self.edges(),
+            "nodes": nodes,
+            "edges": self.edges(steps),
             "forward_order": [ids[t] for t in self.nodes],
-            "backward_steps": [self.step(k, s) for k, s in enumerate(record.steps)],
+            "backward_steps": steps,
             "paths": self.paths(paths),
             "gradcheck": check,
             "diagnostics": self.diagnostics(report, saturated),
@@ -214,12 +216,12 @@ class GraphWriter:
             flags = []
             if received[t] >= 2:
                 flags.append("sum")
-            arrays = (data,) if grad is None else (data, grad)
-            troubled = [a for a in arrays if not all_finite(a)]  # one check for the common case
-            if troubled and any(np.isnan(a).any() for a in troubled):
-                flags.append("nan")
-            if troubled and any(np.isinf(a).any() for a in troubled):
-                flags.append("inf")
+            if not (all_finite(data) and (grad is None or all_finite(grad))):  # the common case, checked once
+                troubled = [a for a in (data, grad) if a is not None and not all_finite(a)]
+                if any(np.isnan(a).any() for a in troubled):
+                    flags.append("nan")
+                if any(np.isinf(a).any() for a in troubled):
+                    flags.append("inf")
             if node_id in saturated:
                 flags.append("saturated")
             if t.requires_grad and grad is None:
@@ -248,19 +250,22 @@ class GraphWriter:
             written.append(node)
         return written
 
-    def edges(self) -> list[dict[str, Any]]:
-        """Every use of a node as an input, in the order edge_ids numbered them (consumers, then arguments)."""
-        ids, sent, inline = self.ids, self.sent, self.inline
+    def edges(self, steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Every use of a node as an input, in the order edge_ids numbered them (consumers, then arguments).
+        An edge carries what the last event along it sent, as `steps` wrote it (the same array, not encoded
+        a second time)."""
+        sent = {event["edge"]: event for step in steps for event in step["events"]}
+        ids = self.ids
         edges = []
         for (consumer, arg), edge_id in self.edge_ids.items():
-            ev = sent.get((consumer, arg))
+            event = sent.get(edge_id)
             edges.append({
                 "id": edge_id,
                 "source": ids[consumer.inputs[arg]],
                 "target": ids[consumer],
                 "arg": arg,
-                "contribution": encode_array(ev.contribution, inline) if ev else None,
-                "contribution_raw": encode_array(ev.contribution_raw, inline) if ev else None,
+                "contribution": event["contribution"] if event else None,
+                "contribution_raw": event["contribution_raw"] if event else None,
             })
         return edges
 

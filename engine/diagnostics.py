@@ -64,7 +64,8 @@ def diagnose(record: BackwardRecord, leaves: Iterable[Tensor] = (),
     first_grad = next((n for n in record.order if n in grads and not all_finite(grads[n])), None)
     candidates = list(dict.fromkeys([*leaves, *(n for n in forward_order if n.op is None)]))
     disconnected = [t for t in candidates if t.requires_grad and t not in grads]
-    saturated = [s for n in forward_order if (s := saturation(n, threshold)) is not None]
+    saturated = [s for n in forward_order if n.op is not None and n.op.name in LOCAL_DERIVATIVE
+                 and (s := saturation(n, threshold)) is not None]  # a call only for the nodes that can saturate
     norms = {n: frobenius_norm(grads[n]) for n in record.order if n in grads}
     return Diagnostics(first_value, first_grad, disconnected, saturated, norms)
 
