@@ -6,6 +6,7 @@ the process boundary cheaply and is byte-identical for the same request.
 
 from collections import Counter
 from dataclasses import dataclass
+from types import NoneType
 from typing import Any
 
 import numpy as np
@@ -124,6 +125,10 @@ def matching_grads(nodes: list[Tensor], program: Program, correct: Program) -> d
     return grads
 
 
+# per search (engine.paths.SearchEdges): each edge's source named, and its factor encoded
+WrittenEdges = dict[SearchEdges, tuple[list[str], list[float | str | None]]]
+
+
 class GraphWriter:
     """Turns one recorded backward into the response dict; ids are n0, n1, ... in topological order."""
 
@@ -213,10 +218,14 @@ class GraphWriter:
         for t in self.nodes:
             node_id = ids[t]
             data, grad, op = t.data, t.grad, t.op  # each read once: properties
+            value, written_grad = encode_array(data, inline), encode_array(grad, inline)
             flags = []
             if received[t] >= 2:
                 flags.append("sum")
-            if not (all_finite(data) and (grad is None or all_finite(grad))):  # the common case, checked once
+            # a number written as a float is finite (encode_array spells the others as strings): a scalar node,
+            # the common case, needs no other check
+            if not (type(value) is float and type(written_grad) in (float, NoneType)
+                    or all_finite(data) and (grad is None or all_finite(grad))):
                 troubled = [a for a in (data, grad) if a is not None and not all_finite(a)]
                 if any(np.isnan(a).any() for a in troubled):
                     flags.append("nan")
@@ -236,8 +245,8 @@ class GraphWriter:
                 "op": op.name if op else None,
                 "params": {k: list(v) if isinstance(v, tuple) else v for k, v in t.params.items()} if t.params else {},
                 "shape": list(data.shape),
-                "value": encode_array(data, inline),
-                "grad": encode_array(grad, inline),
+                "value": value,
+                "grad": written_grad,
                 "fan_out": fan_out[t],
                 "flags": flags,
                 "rule": op.rule if op else None,
@@ -299,34 +308,38 @@ class GraphWriter:
         named and its factor encoded once (`written_edges`) and a path written by looking its edges up:
         reading every path's nodes and factors back and encoding them took 10 of a 1,078-node MLP's ~65 ms."""
         ids = self.ids
-        written_edges: dict[SearchEdges, tuple[list[str], list[float | str | None]]] = {}
+        written_edges: WrittenEdges = {}
         return {ids[leaf]: self.leaf_paths(p, written_edges) for leaf, p in paths.items() if leaf in ids}
 
-    def leaf_paths(self, p: PathList, written_edges: dict) -> dict[str, Any]:
+    def leaf_paths(self, p: PathList, written_edges: WrittenEdges) -> dict[str, Any]:
         shown = p.paths[:self.detail.max_paths]
         left_out = p.left_out + len(p.paths) - len(shown)
         return {
             "count": str(p.total),
-            "shown": [self.path(path, written_edges) for path in shown],
+            "shown": self.written_paths(shown, written_edges) if shown else [],
             "truncated": left_out > 0,
             "left_out": str(left_out),
         }
 
-    def path(self, path: Path, written_edges: dict[SearchEdges, tuple[list[str], list[float | str | None]]]
-             ) -> dict[str, Any]:
-        """`nodes` leaf -> root; `factors` as encode_scalars writes them, None when an edge has none (tensors)."""
-        edges = path.search_edges
+    def written_paths(self, shown: list[Path], written_edges: WrittenEdges) -> list[dict[str, Any]]:
+        """One leaf's paths (all from one search): `nodes` leaf -> root; `factors` encoded as encode_scalar
+        writes them, None when an edge has none (tensors)."""
+        edges = shown[0].search_edges
         if edges not in written_edges:
             written_edges[edges] = (list(map(self.ids.__getitem__, edges.sources)),
                                     [None if f is None else encode_scalar(f) for f in edges.factors])
         names, factors = written_edges[edges]
-        taken = path.edge_numbers
-        local = list(map(factors.__getitem__, taken))
-        return {
-            "nodes": [self.ids[path.leaf], *map(names.__getitem__, taken)],
-            "factors": None if None in local else local,
-            "value": encode_array(path.value),
-        }
+        leaf = self.ids[shown[0].leaf]
+        written = []
+        for path in shown:
+            taken = path.edge_numbers
+            local = list(map(factors.__getitem__, taken))
+            written.append({
+                "nodes": [leaf, *map(names.__getitem__, taken)],
+                "factors": None if None in local else local,
+                "value": encode_array(path.value),
+            })
+        return written
 
     def id_of(self, t: Tensor | None) -> str | None:
         return None if t is None else self.ids.get(t)

@@ -8,7 +8,7 @@ Detail goes in this order: events and edges show big arrays as summaries, then f
 listed; if even that is too much, the request is refused.
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import partial
 from operator import attrgetter, is_not
@@ -95,18 +95,23 @@ def path_bytes(shown: list) -> int:
 def choose_detail(nodes: list[Tensor], record: BackwardRecord, paths: Mapping, compare: bool) -> Detail:
     """The most detail that fits: everything, else summarized events, else fewer paths, else summarized
     values too, else refuse."""
-    summarized = (f"event and edge arrays over {SMALL_INLINE} numbers are summarized to keep the answer under "
-                  f"{MAX_RESPONSE_BYTES // 1_000_000} MB")
-    steps = [FULL_DETAIL, Detail(SMALL_INLINE, None, reduced=(summarized,))]
-    for k in (8, 1, 0):
-        fewer = f"at most {k} path{'s' * (k != 1)} per leaf listed (their count is exact)"
-        steps.append(Detail(SMALL_INLINE, k, reduced=(summarized, fewer)))
-    values = f"values and gradients over {SMALL_INLINE} numbers are summarized too"
-    steps.append(Detail(SMALL_INLINE, 0, SMALL_INLINE, (summarized, steps[-1].reduced[1], values)))
-    for detail in steps:
+    for detail in less_and_less_detail():
         size = estimate(nodes, record, paths, detail, compare)
         if size <= MAX_RESPONSE_BYTES:
             return detail
     raise ResponseTooLarge(f"the answer would be about {size / 1e6:.0f} MB even with every array summarized and "
                            f"no paths listed; at most {MAX_RESPONSE_BYTES // 1_000_000} MB are sent: make the "
                            "program smaller")
+
+
+def less_and_less_detail() -> Iterator[Detail]:
+    """choose_detail's steps, each made only when the one before did not fit (most answers fit whole)."""
+    yield FULL_DETAIL
+    summarized = (f"event and edge arrays over {SMALL_INLINE} numbers are summarized to keep the answer under "
+                  f"{MAX_RESPONSE_BYTES // 1_000_000} MB")
+    yield Detail(SMALL_INLINE, None, reduced=(summarized,))
+    for k in (8, 1, 0):
+        fewer = f"at most {k} path{'s' * (k != 1)} per leaf listed (their count is exact)"
+        yield Detail(SMALL_INLINE, k, reduced=(summarized, fewer))
+    values = f"values and gradients over {SMALL_INLINE} numbers are summarized too"
+    yield Detail(SMALL_INLINE, 0, SMALL_INLINE, (summarized, fewer, values))
