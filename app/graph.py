@@ -282,12 +282,15 @@ class GraphWriter:
         ids, edge_ids, inline, adds = self.ids, self.edge_ids, self.inline, self.shared.adds  # read per event
         events = []
         for i, ev in enumerate(step.events):
+            # most events have no raw contribution (only no_unbroadcast keeps one) and about half no gradient
+            # before (a node's first contribution): those are None, without a call of encode_array
+            raw, before = ev.contribution_raw, ev.grad_before
             event = {
                 "edge": edge_ids[(ev.source, ev.arg)],
                 "to": ids[ev.target],
                 "contribution": encode_array(ev.contribution, inline),
-                "contribution_raw": encode_array(ev.contribution_raw, inline),
-                "grad_before": encode_array(ev.grad_before, inline),
+                "contribution_raw": None if raw is None else encode_array(raw, inline),
+                "grad_before": None if before is None else encode_array(before, inline),
                 "grad_after": encode_array(ev.grad_after, inline),
                 "accumulated": ev.accumulated,
             }
