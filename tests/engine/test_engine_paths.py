@@ -87,6 +87,31 @@ def test_diamond_paths_are_the_chain_rule_spelled_out():
             assert p.nodes[0] is leaf and p.nodes[-1] is loss and len(p.edges) == len(p.nodes) - 1
 
 
+@pytest.mark.parametrize("tensors", [False, True])
+def test_a_path_is_its_edge_numbers_into_the_search_edges(tensors):
+    """What a writer of many paths reads them by: nodes, edges and factors are the search's edge lists
+    looked up at the path's edge numbers, one search shared by every listed path."""
+    if tensors:
+        a = Tensor(np.array([1.0, -2.0]), requires_grad=True, label="a")
+        c = Tensor(3.0, requires_grad=True, label="c")
+        root = ((a * c).tanh() * c).sum() * c
+    else:
+        _, root = random_scalar_graph(30, 0)
+    listed = top_paths(root, k=4)
+    searches = {id(p.search_edges) for paths in listed.values() for p in paths.paths}
+    assert len(searches) == 1
+    for leaf, paths in listed.items():
+        for p in paths.paths:
+            edges, numbers = p.search_edges, p.edge_numbers
+            assert len(numbers) == p.length and p.nodes == (leaf, *[edges.sources[e] for e in numbers])
+            assert [(e.source, e.target, e.arg) for e in p.edges] == [
+                (edges.sources[n], edges.targets[n], edges.args[n]) for n in numbers]
+            local = [edges.factors[n] for n in numbers]
+            assert p.factors == (None if None in local else tuple(local))
+    if tensors:
+        assert any(p.factors is None for paths in listed.values() for p in paths.paths)
+
+
 @pytest.mark.parametrize("seed", range(3))
 def test_scalar_top_k_is_exact(seed):
     leaves, root = random_scalar_graph(40, seed)
