@@ -156,7 +156,6 @@ def test_cross_entropy_by_onehot_is_the_definition(logits, targets, bad, g):
     np.testing.assert_array_equal(x.grad, p, strict=True)
 
 
-
 @settings(max_examples=300, deadline=None)
 @given(x=hnp.arrays(np.float64, st.tuples(st.integers(1, 90), st.integers(1, 10)), elements=st.floats()))
 def test_a_row_reduction_is_numpys(x):
@@ -168,7 +167,6 @@ def test_a_row_reduction_is_numpys(x):
         np.testing.assert_array_equal(ours, expected, strict=True)
         bits = [np.where(np.isnan(a), np.nan, a).tobytes() for a in (ours, expected)]  # any NaN as one NaN
         assert bits[0] == bits[1]  # -0.0 too
-
 
 
 @settings(max_examples=200, deadline=None)
