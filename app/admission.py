@@ -102,29 +102,51 @@ class Gate:
             self.leave(ticket)
 
     def enter(self, lane: Lane, cost_s: float) -> Ticket:
-        client = client_address.get()
         with self.changed:
-            held = self.cost.get((client, lane.name), 0.0)
-            if client is not None and held + cost_s > self.client_max_cost_s + 1e-9:
-                raise Busy(f"this address already has {held:g} s of {self.what} waiting or running (at most "
-                           f"{self.client_max_cost_s:g} s at once); try again in a moment", lane.cost_s)
-            self.arrivals += 1
-            ticket = Ticket(lane, client, cost_s, self.arrivals)
-            self.cost[(client, lane.name)] += cost_s
-            self.waiting.append(ticket)
+            ticket = self.arrive(lane, cost_s)
             deadline = time.monotonic() + lane.wait_s
             while self.next_up() is not ticket:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
-                    self.waiting.remove(ticket)
-                    self.release(ticket)
+                    self.turn_away(ticket)
                     raise Busy(f"the server is busy: no {self.what} slot freed within {lane.wait_s:g} s; "
                                f"try again in a moment", lane.cost_s)
                 self.changed.wait(remaining)
-            self.waiting.remove(ticket)
-            self.running.append(ticket)
-            self.changed.notify_all()  # another waiter may fit in a slot still free
+            self.start(ticket)
             return ticket
+
+    def enter_at_once(self, lane: Lane, cost_s: float) -> Ticket | None:
+        """`enter` for a caller that must not wait (the event loop): None where `enter` would wait, and
+        the caller then enters from a thread, in its turn; Busy over the client's cap, as `enter`."""
+        with self.changed:
+            ticket = self.arrive(lane, cost_s)
+            if self.next_up() is not ticket:
+                self.turn_away(ticket)
+                return None
+            self.start(ticket)
+            return ticket
+
+    def arrive(self, lane: Lane, cost_s: float) -> Ticket:
+        """A new waiter, its cost counted; Busy if that puts its client over the cap."""
+        client = client_address.get()
+        held = self.cost.get((client, lane.name), 0.0)
+        if client is not None and held + cost_s > self.client_max_cost_s + 1e-9:
+            raise Busy(f"this address already has {held:g} s of {self.what} waiting or running (at most "
+                       f"{self.client_max_cost_s:g} s at once); try again in a moment", lane.cost_s)
+        self.arrivals += 1
+        ticket = Ticket(lane, client, cost_s, self.arrivals)
+        self.cost[(client, lane.name)] += cost_s
+        self.waiting.append(ticket)
+        return ticket
+
+    def start(self, ticket: Ticket) -> None:
+        self.waiting.remove(ticket)
+        self.running.append(ticket)
+        self.changed.notify_all()  # another waiter may fit in a slot still free
+
+    def turn_away(self, ticket: Ticket) -> None:
+        self.waiting.remove(ticket)
+        self.release(ticket)
 
     def leave(self, ticket: Ticket) -> None:
         with self.changed:

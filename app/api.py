@@ -12,7 +12,7 @@ from app.layout import LayoutUnavailable
 from app.render import MEDIA_TYPES as DRAWING_TYPES
 from app.sandbox import Sandbox
 from app.schemas import ErrorResponse, Example, GraphRequest, GraphResponse, RenderRequest, ViewRequest, ViewResponse
-from app.service import drawing, graph_json_from_loop, view_json
+from app.service import drawing, graph_json, view_json
 from app.step_table import MEDIA_TYPES as TABLE_TYPES
 
 MEDIA_TYPES = {**DRAWING_TYPES, **TABLE_TYPES, **ANIMATION_TYPES}
@@ -54,7 +54,7 @@ def language() -> dict:
 @router.post("/graph", response_model=None, responses={200: {"model": GraphResponse}, **ERRORS})
 async def graph(body: GraphRequest, sandbox: SandboxDep) -> Response:
     """Evaluate a program and return its graph, every value and gradient, and how each gradient was assembled."""
-    return Response(await graph_json_from_loop(sandbox, body), media_type="application/json")
+    return Response(await graph_json(sandbox, body), media_type="application/json")
 
 
 @router.post("/view", response_model=None, responses={200: {"model": ViewResponse}, **ERRORS})

@@ -6,6 +6,7 @@ starting `dot` again. Only successes are cached: a timeout may be a busy machine
 is tried again next time.
 """
 
+import asyncio
 import json
 import subprocess
 import threading
@@ -40,6 +41,11 @@ Structure = tuple[tuple[tuple[str, int], ...], tuple[int, ...], tuple[tuple[int,
 
 class LayoutUnavailable(Exception):
     """Why a view has no layout (too large, too slow, Graphviz missing); the graph is still returned."""
+
+
+class DotOnEventLoop(Exception):
+    """`dot` was about to run on the event loop's thread, where every request would wait for it: what
+    asked for it is finished in a thread instead (a layout already cached is read on the loop)."""
 
 
 def size_class(shape: list[int]) -> str:
@@ -270,6 +276,12 @@ def run_dot(source: str, fmt: str, timeout_s: float = LAYOUT_TIMEOUT_S) -> bytes
     No more run at once than app.admission.graphviz_runs allows (layouts before drawings); Busy when
     none frees in time. A timeout may be a busy machine: the answer made without it is not cached.
     """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:  # no loop runs on this thread: it may wait
+        pass
+    else:
+        raise DotOnEventLoop
     try:
         with graphviz_runs.admitted(LAYOUTS if fmt == "json0" else DRAWINGS, cost_s=timeout_s):
             return subprocess.run(["dot", f"-T{fmt}"], input=source.encode(), capture_output=True,

@@ -6,6 +6,7 @@ program again; the graph response is that JSON with the view and layout written 
 """
 
 import json
+from contextlib import suppress
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -16,7 +17,7 @@ from app.animation import animate
 from app.encode import from_json, to_json
 from app.first_view import ViewPlan, record_and_view, view_fields_json
 from app.graph import GraphOptions, record_json
-from app.layout import LayoutUnavailable, Structure, lay_out_view
+from app.layout import DotOnEventLoop, LayoutUnavailable, Structure, lay_out_view
 from app.render import render
 from app.response_cache import ResponseCache
 from app.sandbox import Sandbox
@@ -77,36 +78,35 @@ def compute_graph(sandbox: Sandbox, request: GraphRequest) -> dict[str, Any]:
     return graph
 
 
-def graph_json(sandbox: Sandbox, request: GraphRequest) -> bytes:
+async def graph_json(sandbox: Sandbox, request: GraphRequest) -> bytes:
     """The response body for a request, from the cache when the same request was answered before: the
     worker's JSON of the record, its last fields replaced, so the server writes only the view and layout
     (the same bytes as to_json(compute_graph(...))). A program not evaluated yet comes back from the worker
-    with the view planned there (app.first_view); the record is cached as evaluated_json caches it."""
-    def compute() -> bytes:
+    with the view planned there (app.first_view); the record is cached as evaluated_json caches it.
+
+    Computed on the event loop, which awaits the worker (app.sandbox.Sandbox.run_from_loop) and writes the
+    last fields when their layout is cached; the rest (a layout for dot to make, a view of a record read
+    back) is done in a thread."""
+    async def compute() -> bytes:
         program, options = evaluation(request)
         plans: list[ViewPlan] = []
 
-        def evaluate() -> bytes:
-            record, plan = sandbox.run(record_and_view, program.source, program.root, options, open_set(request),
-                                       request.layout, cheap=cheap_shape(program.source))
+        async def evaluate() -> bytes:
+            record, plan = await sandbox.run_from_loop(record_and_view, program.source, program.root, options,
+                                                       open_set(request), request.layout,
+                                                       cheap=cheap_shape(program.source))
             plans.append(plan)
             return record
 
-        record = responses.get_or_compute(cache_key("record", program), evaluate)
+        record = await responses.get_or_compute_from_loop(cache_key("record", program), evaluate)
         assert record.endswith(UNLAID), "a graph record's JSON ends with its layout fields"
-        return record[:-len(UNLAID)] + last_fields(record, plans[0] if plans else None, request)[1:]
+        plan = plans[0] if plans else None
+        if plan is not None:  # (else the view is made from the record read back: too long for the loop)
+            with suppress(DotOnEventLoop):
+                return record[:-len(UNLAID)] + last_fields(record, plan, request)[1:]
+        return record[:-len(UNLAID)] + (await run_in_threadpool(last_fields, record, plan, request))[1:]
 
-    return responses.get_or_compute(cache_key("graph", request), compute)
-
-
-async def graph_json_from_loop(sandbox: Sandbox, request: GraphRequest) -> bytes:
-    """graph_json for a handler on the event loop: an answer already cached is returned at once; only one
-    still to compute goes to a thread, which waits for it (two hops between threads, ~0.2 ms, that an
-    answer from the cache does not need)."""
-    cached = responses.peek(cache_key("graph", request))
-    if cached is not None:
-        return cached
-    return await run_in_threadpool(graph_json, sandbox, request)
+    return await responses.get_or_compute_from_loop(cache_key("graph", request), compute)
 
 
 def last_fields(record: bytes, plan: ViewPlan | None, request: GraphRequest) -> bytes:

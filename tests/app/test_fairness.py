@@ -5,6 +5,7 @@ Behaviour only: how fast anything is answered is measured by bench/fairness.py. 
 to be in flight at once, it waits for the gate to say so.
 """
 
+import asyncio
 import gc
 import os
 import re
@@ -17,6 +18,7 @@ import pytest
 from fastapi.testclient import TestClient
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from starlette.concurrency import run_in_threadpool
 
 import app.main
 from app import layout, response_cache
@@ -115,14 +117,15 @@ def test_a_cheap_program_is_answered_while_expensive_ones_fill_their_workers_and
 def test_a_program_that_fools_the_estimate_is_stopped_in_the_cheap_lane_and_runs_again(fair_app):
     sandbox = fair_app.state.sandbox
     lanes = []
-    run_in = sandbox.run_in
+    run_in, call_admitted = sandbox.run_in, sandbox.call_admitted  # from a thread, and from the event loop
     sandbox.run_in = lambda lane, fn, args, **kw: lanes.append(lane.name) or run_in(lane, fn, args, **kw)
+    sandbox.call_admitted = lambda ticket, fn, args: lanes.append(ticket.lane.name) or call_admitted(ticket, fn, args)
     try:
         for n in range(2):
             response = at(fair_app, "10.0.2.1").post("/api/graph", json={"source": f"{SLY}# {n}\n", "layout": False})
             assert response.status_code == 422 and "1.5 s" in response.json()["error"]["message"]
     finally:
-        del sandbox.run_in
+        del sandbox.run_in, sandbox.call_admitted
     assert lanes == ["cheap", "expensive", "expensive"]  # a program of the same shape goes there directly
 
 
@@ -188,14 +191,14 @@ def test_graphviz_never_runs_more_at_once_than_the_bound(client, monkeypatch):
 @pytest.mark.parametrize("failure, status", [(SandboxTimeout(5.0), 422), (Busy("busy", 5), 503)])
 def test_a_failed_evaluation_is_not_cached(client, monkeypatch, failure, status):
     sandbox = client.app.state.sandbox
-    real, failures = sandbox.run, [failure]
+    real, failures = sandbox.run_from_loop, [failure]
 
-    def fails_once(fn, *args, **kwargs):
+    async def fails_once(fn, *args, **kwargs):
         if failures:
             raise failures.pop()
-        return real(fn, *args, **kwargs)
+        return await real(fn, *args, **kwargs)
 
-    monkeypatch.setattr(sandbox, "run", fails_once)
+    monkeypatch.setattr(sandbox, "run_from_loop", fails_once)
     body = {"source": f"a = 1.25\nb = a * 3.5\n# failing once with {status}\n"}
     assert client.post("/api/graph", json=body).status_code == status
     assert client.post("/api/graph", json=body).status_code == 200
@@ -289,6 +292,70 @@ def test_an_answer_that_depends_on_load_is_returned_but_not_kept():
     assert cache.get_or_compute("k", lambda: b"unused") == b"laid out"
 
 
+def test_an_answer_computed_on_the_event_loop_is_not_kept_when_a_thread_it_used_depended_on_load():
+    cache = ResponseCache()
+
+    async def collapsed():
+        await run_in_threadpool(depends_on_load)
+        return b"collapsed"
+
+    async def laid_out():
+        return b"laid out"
+
+    assert asyncio.run(cache.get_or_compute_from_loop("k", collapsed)) == b"collapsed"
+    assert asyncio.run(cache.get_or_compute_from_loop("k", laid_out)) == b"laid out"
+    assert cache.get_or_compute("k", lambda: b"unused") == b"laid out"
+
+
+def test_a_load_mark_inside_counts_for_the_answer_around_it_but_not_for_one_beside_it():
+    cache = ResponseCache()
+
+    async def outer():
+        await cache.get_or_compute_from_loop("inner", inner)
+        return b"outer"
+
+    async def inner():
+        depends_on_load()
+        return b"inner"
+
+    async def beside():
+        await asyncio.sleep(0.01)  # while outer and inner are computed on the same thread
+        return b"beside"
+
+    async def both():
+        return await asyncio.gather(cache.get_or_compute_from_loop("outer", outer),
+                                    cache.get_or_compute_from_loop("beside", beside))
+
+    assert asyncio.run(both()) == [b"outer", b"beside"]
+    assert list(cache.entries) == ["beside"]
+
+
+def test_on_the_event_loop_identical_requests_at_once_are_computed_once_with_a_thread_computing_too():
+    cache, calls, release = ResponseCache(), [], threading.Event()
+
+    def in_thread():
+        calls.append("thread")
+        release.wait(10)
+        return b"answer"
+
+    async def on_loop():
+        calls.append("loop")
+        return b"other"
+
+    async def followers():
+        waiting = [asyncio.ensure_future(cache.get_or_compute_from_loop("k", on_loop)) for _ in range(4)]
+        await asyncio.sleep(0.05)
+        release.set()
+        return await asyncio.gather(*waiting)
+
+    with ThreadPoolExecutor(1) as pool:
+        first = pool.submit(cache.get_or_compute, "k", in_thread)
+        wait_until(lambda: calls == ["thread"])
+        assert asyncio.run(followers()) == [b"answer"] * 4
+        assert first.result() == b"answer"
+    assert calls == ["thread"] and cache.computing == {}
+
+
 # ---- the gate ------------------------------------------------------------------------------------
 
 CHEAP, EXPENSIVE = Lane("cheap", 1.0, 5.0, priority=True), Lane("expensive", 3.0, 5.0)
@@ -356,6 +423,38 @@ def test_nobody_waits_past_the_deadline():
         release.set()
     assert info.value.retry_after_s == 3 and "no runs slot freed within 0.05 s" in info.value.message
     assert gate.waiting == [] and gate.running == [] and gate.cost == {}
+
+
+def test_a_caller_that_must_not_wait_enters_only_in_its_turn_and_otherwise_leaves_no_trace():
+    gate, release = Gate("runs", slots=2, reserved=1), threading.Event()
+    with ThreadPoolExecutor(2) as pool:
+        running = pool.submit(hold, gate, EXPENSIVE, "a", release)
+        wait_until(lambda: len(gate.running) == 1)
+        waiting = pool.submit(hold, gate, EXPENSIVE, "b", release)
+        wait_until(lambda: len(gate.waiting) == 1)
+        before = dict(gate.cost)
+        assert gate.enter_at_once(EXPENSIVE, EXPENSIVE.cost_s) is None  # b is first in line, and no slot is free
+        assert len(gate.waiting) == 1 and gate.cost == before
+        ticket = gate.enter_at_once(CHEAP, CHEAP.cost_s)  # the reserved slot is free, and no one waits for it
+        assert ticket is not None and ticket in gate.running
+        gate.leave(ticket)
+        release.set()
+        assert (running.result(), waiting.result()) == ("a", "b")
+    assert gate.cost == {} and gate.running == gate.waiting == []
+
+
+def test_a_caller_that_must_not_wait_is_held_to_its_cap():
+    gate = Gate("runs", slots=4, client_max_cost_s=1.0)
+    client_address.set("10.0.0.1")
+    try:
+        ticket = gate.enter_at_once(CHEAP, CHEAP.cost_s)
+        assert ticket is not None
+        with pytest.raises(Busy, match="already has 1 s of runs"):
+            gate.enter_at_once(CHEAP, CHEAP.cost_s)
+        gate.leave(ticket)
+    finally:
+        client_address.set(None)
+    assert gate.cost == {}
 
 
 def test_the_cap_counts_cost_per_client_and_lane():

@@ -1,6 +1,6 @@
 import pytest
 
-from app import service
+from app import layout, sandbox, service
 from app.response_cache import ResponseCache
 
 
@@ -28,16 +28,6 @@ def test_oversized_bodies_and_errors_are_not_kept():
     assert cache.entries == {} and cache.size == 0
 
 
-def test_peek_gives_only_what_is_cached_and_never_waits():
-    cache = ResponseCache()
-    assert cache.peek("k") is None
-    cache.get_or_compute("k", lambda: b"body")
-    assert cache.peek("k") == b"body"
-    cache.get_or_compute("j", lambda: b"other")
-    cache.peek("k")
-    assert list(cache.entries) == ["j", "k"]  # a peek is a use: k is now the most recent
-
-
 def test_a_cached_graph_answer_never_leaves_the_event_loop(client, monkeypatch):
     source = "a = 2.5\nb = a * a + 1.25\n"
     first = client.post("/api/graph", json={"source": source})
@@ -48,3 +38,24 @@ def test_a_cached_graph_answer_never_leaves_the_event_loop(client, monkeypatch):
     monkeypatch.setattr(service, "run_in_threadpool", no_thread)
     again = client.post("/api/graph", json={"source": source})
     assert again.status_code == 200 and again.content == first.content
+
+
+def test_a_new_cheap_program_whose_layout_is_cached_is_answered_without_a_thread(client, monkeypatch):
+    """The worker is awaited on the event loop, and the last fields are written there (no dot to run):
+    the same bytes as when a thread did part of the work."""
+    def program(a):
+        return f"a = {a}\nb = a * a + 0.75\nL = b * a  # answered on the loop\n"
+    client.post("/api/graph", json={"source": program(1.5)})  # lays the structure out
+
+    async def no_thread(*args, **kwargs):
+        raise AssertionError("a thread was used")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(service, "run_in_threadpool", no_thread)
+        patched.setattr(sandbox, "run_in_threadpool", no_thread)
+        on_loop = client.post("/api/graph", json={"source": program(2.5)})
+    assert on_loop.status_code == 200 and on_loop.json()["layout"] is not None
+    monkeypatch.setattr(service, "responses", ResponseCache())
+    layout.layout_structure.cache_clear()
+    again = client.post("/api/graph", json={"source": program(2.5)})  # laid out by dot, in a thread
+    assert again.content == on_loop.content

@@ -1,8 +1,10 @@
 """The sandbox: results and exceptions cross the process boundary intact; slow, greedy and crashing
 calls are stopped and their workers replaced; many threads can call at once; a call estimated cheap never
-waits behind expensive ones, and one that overruns the cheap lane runs again in the expensive lane; the
-graph record's JSON is written in the worker."""
+waits behind expensive ones, and one that overruns the cheap lane runs again in the expensive lane; a call
+from the event loop does all this without ever holding the loop up; the graph record's JSON is written in
+the worker."""
 
+import asyncio
 import gc
 import operator
 import os
@@ -160,6 +162,84 @@ def test_close_stops_the_workers():
         sandbox.run(add, 1, 2)
 
 
+# ---- from the event loop -------------------------------------------------------------------------
+
+def from_loop(sandbox, fn, *args, cheap="a kind"):
+    return asyncio.run(sandbox.run_from_loop(fn, *args, cheap=cheap))
+
+
+def ticks_while(call):
+    """How often the event loop ran a 1 ms ticker while it awaited `call` (a coroutine): a loop held up by
+    the call would tick about once."""
+    async def both():
+        ticks, done = [], asyncio.Event()
+
+        async def ticker():
+            while not done.is_set():
+                ticks.append(1)
+                await asyncio.sleep(0.001)
+
+        ticking = asyncio.ensure_future(ticker())
+        try:
+            return await call, len(ticks)
+        finally:
+            done.set()
+            await ticking
+    return asyncio.run(both())
+
+
+def test_from_the_event_loop_results_and_errors_come_back_as_from_a_thread(box):
+    assert from_loop(box, add, 2, 3) == 5
+    with pytest.raises(ExpressionError, match="not defined"):
+        from_loop(box, root_value, "a = 1\nb = c + a")
+    with pytest.raises(RuntimeError, match="could not send back"):
+        from_loop(box, unpicklable)
+    assert box.run(add, 1, 1) == 2  # the pipe is back to how `run` reads it
+    big = operator.mul(b"0123456789", 700_000)  # 7 MB: many times what the pipe holds at once
+    assert from_loop(box, operator.mul, b"0123456789", 700_000) == big
+    assert from_loop(box, add, np.arange(3.0), 1).tolist() == [1, 2, 3]
+
+
+def test_the_event_loop_keeps_running_while_it_awaits_a_worker(box):
+    result, ticks = ticks_while(box.run_from_loop(time.sleep, 0.3, cheap="sleeps"))
+    assert result is None and ticks > 50
+
+
+def test_a_call_from_the_event_loop_that_runs_too_long_or_kills_its_worker_is_stopped_and_replaced():
+    with Sandbox(workers=2, timeout_s=0.5, cheap_timeout_s=0.5) as sandbox:
+        started = [w.process for w in sandbox.idle.queue]
+        with pytest.raises(SandboxTimeout):
+            from_loop(sandbox, time.sleep, 5)
+        replaced = [w.process for w in sandbox.idle.queue]
+        with pytest.raises(ExpressionError, match="worker process died"):
+            from_loop(sandbox, die)
+        now = [w.process for w in sandbox.idle.queue]
+        assert [p.is_alive() for p in started + replaced] == [True, False, True, False]  # LIFO: the last came back
+        assert len(now) == 2 and all(p.is_alive() for p in now) and not set(now) & {started[1], replaced[1]}
+        assert from_loop(sandbox, add, 1, 2) == 3
+
+
+def test_from_the_event_loop_a_call_that_overruns_the_cheap_lane_runs_again_in_the_expensive_lane():
+    with Sandbox(workers=2, timeout_s=5.0, cheap_timeout_s=0.3) as sandbox:
+        lanes = []
+        run_in, call_admitted = sandbox.run_in, sandbox.call_admitted
+        sandbox.run_in = lambda lane, fn, args, **kw: lanes.append(lane.name) or run_in(lane, fn, args, **kw)
+        sandbox.call_admitted = lambda ticket, *call: lanes.append(ticket.lane.name) or call_admitted(ticket, *call)
+        assert from_loop(sandbox, time.sleep, 0.6, cheap="sleeps") is None
+        assert from_loop(sandbox, time.sleep, 0.4, cheap="sleeps") is None  # calls like it go there directly
+        assert from_loop(sandbox, operator.add, 1, 2, cheap=None) == 3  # as does a call not estimated cheap
+        assert lanes == ["cheap", "expensive", "expensive", "expensive"]
+
+
+def test_a_call_from_the_event_loop_that_would_wait_waits_in_a_thread_in_its_turn():
+    with Sandbox(workers=1, cheap_timeout_s=1.0, queue_wait_s=30) as sandbox, ThreadPoolExecutor(1) as pool:
+        first = pool.submit(sandbox.run, time.sleep, 0.5, cheap="sleeps")
+        wait_until(lambda: len(sandbox.gate.running) == 1)
+        result, ticks = ticks_while(sandbox.run_from_loop(operator.add, 2, 2, cheap="add"))
+        assert result == 4 and first.done() and ticks > 50
+    assert sandbox.gate.cost == {}
+
+
 # The tests of lanes call functions of modules the workers have loaded already (time.sleep, os.getpid,
 # operator.add), so that no first call spends part of a short limit importing this module.
 
@@ -248,7 +328,7 @@ def test_the_graph_response_is_the_workers_json_with_the_view_written_after_it(b
     from app.service import compute_graph, graph_json
 
     request = GraphRequest(source="a = 2.5\nb = a * a\nL = b + a  # written after", layout=layout)
-    assert graph_json(box, request) == to_json(compute_graph(box, request))
+    assert asyncio.run(graph_json(box, request)) == to_json(compute_graph(box, request))
 
 
 def wait_until(condition, timeout_s=30.0):

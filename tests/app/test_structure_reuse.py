@@ -2,6 +2,7 @@
 structure (the layout, and the views built only when needed) and must answer the same bytes as a fresh
 request: the server answered with everything computed anew, its caches empty."""
 
+import asyncio
 import math
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -51,14 +52,14 @@ def empty_caches() -> Iterator[None]:
 def reused_and_fresh(sandbox: Sandbox, seen: GraphRequest, request: GraphRequest) -> tuple[bytes, bytes]:
     """`request` answered just after `seen` (same structure, other numbers), and answered alone."""
     with empty_caches():
-        service.graph_json(sandbox, seen)
+        asyncio.run(service.graph_json(sandbox, seen))
         written = dict(placed_texts)
         assert len(written) == 1  # the first request wrote its layout's JSON
-        reused = service.graph_json(sandbox, request)
+        reused = asyncio.run(service.graph_json(sandbox, request))
         assert layout_structure.cache_info().hits == 1  # the layout was the structure's, not laid out again
         assert placed_texts == written  # and its JSON was the one written for the first request
     with empty_caches():
-        return reused, service.graph_json(sandbox, request)
+        return reused, asyncio.run(service.graph_json(sandbox, request))
 
 
 @pytest.mark.parametrize("name", PROGRAMS)

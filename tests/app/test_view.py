@@ -204,12 +204,17 @@ def sandbox_runs(client, monkeypatch):
     """How many times the program was evaluated."""
     sandbox = client.app.state.sandbox
     runs = []
-    real = sandbox.run
+    real, real_from_loop = sandbox.run, sandbox.run_from_loop
 
     def run(*args, **kwargs):
         runs.append(args)
         return real(*args, **kwargs)
+
+    async def run_from_loop(*args, **kwargs):  # (it runs `run` itself only where it cannot call from the loop)
+        runs.append(args)
+        return await real_from_loop(*args, **kwargs)
     monkeypatch.setattr(sandbox, "run", run)
+    monkeypatch.setattr(sandbox, "run_from_loop", run_from_loop)
     return runs
 
 
