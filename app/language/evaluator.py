@@ -34,6 +34,7 @@ from app.language.values import (
 from app.limits import MAX_NDIM
 from engine import DomainError, ShapeError, Tensor, apply, output_shape
 from engine.ops import OPS, broadcast_shape, fmt_shape, same_shape
+from engine.tensor import binary, unary
 
 SEQUENCES = (ast.Tuple, ast.List)
 ELEMENTWISE = frozenset(name for name, op in OPS.items() if op.shape in (broadcast_shape, same_shape))
@@ -405,7 +406,14 @@ class Evaluator:
             shape = ()  # an elementwise op of 0-d values (a micrograd graph's every op): no rule to ask
         self.budget.spend(shape, span)
         try:
-            out = apply(op, *inputs, **params)
+            # most nodes (every one of a micrograd graph) are an operator or a method without parameters:
+            # the engine's binary and unary are apply spelled out for them, without its generic argument handling
+            if params or not 0 < len(inputs) < 3:
+                out = apply(op, *inputs, **params)
+            elif len(inputs) == 2:
+                out = binary(op, *inputs)
+            else:
+                out = unary(op, *inputs)
         except DomainError as e:
             raise ExpressionError.at("domain", str(e), span) from None
         except np.exceptions.AxisError as e:

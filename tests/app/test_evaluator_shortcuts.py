@@ -1,6 +1,6 @@
 """The evaluator's shortcuts (two values of the graph combined by an operator; an elementwise op of 0-d values,
-whose output shape needs no rule) give what the general path gives: the same record, byte for byte, or the
-same error at the same place."""
+whose output shape needs no rule; an op without parameters made by the engine's binary or unary rather than
+apply) give what the general path gives: the same record, byte for byte, or the same error at the same place."""
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from app.examples import EXAMPLES
 from app.graph import record_json
 from app.language import ExpressionError, evaluator
+from engine import apply
 from tests.hostile_inputs import HOSTILE_INPUTS
 from tests.micrograd_programs import MLP_FUNCTIONS, MLP_LOOPS, NEURON_LOOP, TEST_MORE_OPS
 
@@ -31,6 +32,8 @@ def general_answer(source: str) -> bytes | tuple:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(evaluator, "ELEMENTWISE", frozenset())
         patch.setattr(evaluator, "BINARY_OPERATORS", NoShortcut(evaluator.BINARY_OPERATORS))
+        patch.setattr(evaluator, "binary", apply)  # the engine's op call spelled out for two inputs, and for one
+        patch.setattr(evaluator, "unary", apply)
         return answer(source)
 
 
