@@ -60,6 +60,8 @@ def seed_for(root: Tensor, mode: str) -> np.ndarray | None:
 def run_backward(program: Program, nodes: list[Tensor], mode: str) -> BackwardRecord:
     """Backward in reverse creation order, so each group's nodes fire one after another. After a
     training loop, the leaves start from what they held when the shown call ran."""
+    if mode == "correct" and program.record is not None:
+        return program.record  # the program's own call, with every gradient still as it left them
     root = program.root
     for t in nodes:
         t.grad = None

@@ -227,7 +227,12 @@ def run_backward(ev: "Interpreter", root: Tensor, node: ast.Call) -> None:
     ev.snapshot = Snapshot(root, data, {t: t.grad for t in leaves})
     ev.backward_root = root
     seed = np.ones(root.shape) if root.shape else None
-    backward(root, seed, order=reverse_creation_order(root, ev.nodes))
+    # The first call from leaves the program has not changed is recorded: if the program then changes
+    # nothing and calls backward no more, app.graph.run_backward's own run would record the same (Program.record)
+    first = ev.history.total_calls == 0 and not ev.rewritten
+    record = backward(root, seed, order=reverse_creation_order(root, ev.nodes), record=first)
+    if first:
+        ev.first_record = record
     ev.history.add(root, node.lineno, leaves, data)
     if ev.stop_at_call == ev.history.total_calls:
         raise StopAtCall
@@ -245,6 +250,7 @@ def builtin_clip_grad_value(ev: "Interpreter", node: ast.Call, args: list[Any], 
     (clip,) = plain_numbers(ev, node, "clip_grad_value", args[1:])
     leaves = parameters(ev, node, "clip_grad_value", args[0])
     clip_grad_value(leaves, float(clip))
+    ev.rewritten = True
     ev.history.clipped([t for t in ev.leaves if t.requires_grad])
 
 
@@ -253,6 +259,7 @@ def builtin_clip_grad_norm(ev: "Interpreter", node: ast.Call, args: list[Any], k
     (max_norm,) = plain_numbers(ev, node, "clip_grad_norm", args[1:])
     leaves = parameters(ev, node, "clip_grad_norm", args[0])
     norm = clip_grad_norm(leaves, float(max_norm))
+    ev.rewritten = True
     ev.history.clipped([t for t in ev.leaves if t.requires_grad])
     return np.float64(norm)
 

@@ -11,7 +11,7 @@ from app.language.statements import Interpreter
 from app.language.templates import parse
 from app.language.training import History, Snapshot, StopAtCall
 from app.limits import OPENING_VIEW_MAX_BOXES
-from engine import Tensor
+from engine import BackwardRecord, Tensor
 
 
 @dataclass
@@ -40,6 +40,8 @@ class Program:
     snapshot: Snapshot | None = None  # the leaves as the shown backward call found them
     literal_spans: dict[int, Span] = field(default_factory=dict)  # id(scalar leaf) -> where its number is, if
     # written once for that leaf alone
+    record: BackwardRecord | None = None  # the program's own backward call's, when it is the root's only call and
+    # the program changed no .grad or .data: what backward from the snapshot would record again
 
 
 def parse_program(source: str, root: str | None = None, mode: str = "correct", call: int | None = None) -> Program:
@@ -80,10 +82,11 @@ def parse_program(source: str, root: str | None = None, mode: str = "correct", c
                                       "or call L.backward()")
     root_name = root or next((name for name, t in reversed(run.variables.items()) if t is value), None)
     snapshot = run.snapshot if run.snapshot is not None and run.snapshot.root is value else None
+    record = run.first_record if snapshot is not None and run.history.total_calls == 1 and not run.rewritten else None
     written = Counter(run.literal_spans.values())  # a number inside a function makes a leaf per call
     literals = {i: span for i, span in run.literal_spans.items() if written[span] == 1}
     return Program(value, root_name, run.variables, run.leaves, run.spans, run.nodes, run.groups.groups,
-                   run.groups.of, run.output.result(), run.history, snapshot, literals)
+                   run.groups.of, run.output.result(), run.history, snapshot, literals, record)
 
 
 def drop_numbers_used_as_numbers(run: Interpreter) -> None:

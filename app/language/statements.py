@@ -16,7 +16,7 @@ from app.language.printing import Output
 from app.language.training import History, Snapshot
 from app.language.values import Builtin, Function, MathModule, RandomModule, Scope, array_of, is_number, type_name
 from app.limits import MAX_LABEL_CHARS
-from engine import Tensor
+from engine import BackwardRecord, Tensor
 
 
 class Return(Exception):
@@ -43,6 +43,8 @@ class Interpreter(Evaluator):
         self.stop_at_call = stop_at_call
         self.history = History()
         self.snapshot: Snapshot | None = None
+        self.first_record: BackwardRecord | None = None  # the first backward call's, if recorded (see run_backward)
+        self.rewritten = False  # the program has assigned a .grad or .data, or clipped gradients
         self.variables: dict[str, Tensor] = {}  # top-level names bound to tensors, in first-assignment order
         self.leaves: list[Tensor] = []
         self.output = Output()
@@ -179,11 +181,13 @@ class Interpreter(Evaluator):
         if target.attr == "grad":
             if not (self.forget_zero_grad and value == 0):
                 receiver.grad = None if value == 0 else np.full(receiver.shape, float(value))
+                self.rewritten = True
             return
         if receiver.op is not None:
             raise self.error("type", "only a leaf's data can be changed (a Value or a named input); this value is "
                                      f"computed by {receiver.op.name}", target.value)
         receiver.data = np.full(receiver.shape, float(value))
+        self.rewritten = True
 
     def label(self, value: Any, node: ast.AST) -> str:
         if not isinstance(value, str):
