@@ -56,7 +56,8 @@ def test_the_program_record_is_kept_for_one_call_and_no_changes_only() -> None:
 LINES = st.sampled_from([
     "L.backward()\n", "M = L * a + b\n", "M.backward()\n", "draw_dot(L)\n", "a.data -= 0.1 * a.grad\n",
     "a.grad = 0\n", "b.grad = 1.5\n", "c.data = -1.0\n", "print(a.grad, b.grad)\n", "n = clip_grad_norm([a, b], 1.0)\n",
-    "clip_grad_value([a, c], 0.5)\n", "L = (a * b + c) ** 2\n",
+    "clip_grad_value([a, c], 0.5)\n", "L = (a * b + c) ** 2\n", "L = (a * b + c).tanh() ** 3 + a.exp()\n",
+    "print(L.data)\n",  # reading a value makes it an array (Tensor.data): a rerun's rules see arrays, not floats
     "for p in [a, b, c]:\n    p.grad = 0\n",
     "for i in range(2):\n    L = (a * b + c).relu() * a\n    L.backward()\n    a.data -= 0.1 * a.grad\n",
     "for i in range(2):\n    L = a * b - c\n    L.backward()\n",
