@@ -6,12 +6,13 @@ starting `dot` again. Only successes are cached: a timeout may be a busy machine
 is tried again next time.
 """
 
-import asyncio
 import json
 import subprocess
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
 from typing import Any, TypeVar
 
@@ -43,9 +44,22 @@ class LayoutUnavailable(Exception):
     """Why a view has no layout (too large, too slow, Graphviz missing); the graph is still returned."""
 
 
-class DotOnEventLoop(Exception):
-    """`dot` was about to run on the event loop's thread, where every request would wait for it: what
-    asked for it is finished in a thread instead (a layout already cached is read on the loop)."""
+class DotRefused(Exception):
+    """`dot` was asked for inside `without_dot`."""
+
+
+dot_refused: ContextVar[bool] = ContextVar("dot_refused", default=False)
+
+
+@contextmanager
+def without_dot() -> Iterator[None]:
+    """DotRefused instead of a `dot` run in the block: for code on the event loop's thread, where every request
+    would wait for `dot`, to do what needs none (a layout already cached) and hand the rest to a thread."""
+    token = dot_refused.set(True)
+    try:
+        yield
+    finally:
+        dot_refused.reset(token)
 
 
 def size_class(shape: list[int]) -> str:
@@ -276,12 +290,8 @@ def run_dot(source: str, fmt: str, timeout_s: float = LAYOUT_TIMEOUT_S) -> bytes
     No more run at once than app.admission.graphviz_runs allows (layouts before drawings); Busy when
     none frees in time. A timeout may be a busy machine: the answer made without it is not cached.
     """
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:  # no loop runs on this thread: it may wait
-        pass
-    else:
-        raise DotOnEventLoop
+    if dot_refused.get():
+        raise DotRefused
     try:
         with graphviz_runs.admitted(LAYOUTS if fmt == "json0" else DRAWINGS, cost_s=timeout_s):
             return subprocess.run(["dot", f"-T{fmt}"], input=source.encode(), capture_output=True,

@@ -17,7 +17,7 @@ from app.animation import animate
 from app.encode import from_json, to_json
 from app.first_view import ViewPlan, record_and_view, view_fields_json
 from app.graph import GraphOptions, record_json
-from app.layout import DotOnEventLoop, LayoutUnavailable, Structure, lay_out_view
+from app.layout import DotRefused, LayoutUnavailable, Structure, lay_out_view, without_dot
 from app.render import render
 from app.response_cache import ResponseCache
 from app.sandbox import Sandbox
@@ -102,7 +102,7 @@ async def graph_json(sandbox: Sandbox, request: GraphRequest) -> bytes:
         assert record.endswith(UNLAID), "a graph record's JSON ends with its layout fields"
         plan = plans[0] if plans else None
         if plan is not None:  # (else the view is made from the record read back: too long for the loop)
-            with suppress(DotOnEventLoop):
+            with suppress(DotRefused), without_dot():
                 return record[:-len(UNLAID)] + last_fields(record, plan, request)[1:]
         return record[:-len(UNLAID)] + (await run_in_threadpool(last_fields, record, plan, request))[1:]
 

@@ -44,6 +44,20 @@ def test_layout_is_cached_by_structure_not_by_numbers_or_ids():
     assert layout_module.layout_structure.cache_info().hits == 1
 
 
+def test_without_dot_a_cached_layout_is_read_and_an_uncached_one_refused_before_dot_runs(monkeypatch):
+    graph = mlp([2, 1])
+    view = build_view(graph, {"g0"})
+    runs = []
+    monkeypatch.setattr(layout_module.subprocess, "run", lambda *a, **kw: runs.append(a) or pytest.fail("dot ran"))
+    with layout_module.without_dot(), pytest.raises(layout_module.DotRefused):
+        layout_view(graph, view)
+    monkeypatch.undo()
+    laid_out = layout_view(graph, view)  # outside the block: dot runs
+    with layout_module.without_dot():
+        assert layout_view(graph, view) == laid_out
+    assert runs == [] and not layout_module.dot_refused.get()
+
+
 def failing_dot(when):
     real = layout_module.run_dot
     calls = []
