@@ -68,6 +68,7 @@ class Evaluator:
         self.read_plainly: set[int] = set()
         self.modules: dict[str, Any] = {}
         self.node_spans: dict[ast.AST, Span] = {}
+        self.constants: dict[ast.Constant, Any] = {}
 
     def span(self, node: ast.AST) -> Span:
         """node_span, worked out once per syntax node: loops and calls ask for the same nodes' spans
@@ -86,11 +87,16 @@ class Evaluator:
         return self.expressions[type(node)](self, node)
 
     def constant(self, node: ast.Constant) -> Any:
+        """A literal's value, worked out once per syntax node like its span: loops and calls read the same
+        literals again and again (and a float would be a new float64 each time)."""
+        if node in self.constants:
+            return self.constants[node]
         value = node.value
-        if isinstance(value, (bool, str)) or value is None:
-            return value
-        assert isinstance(value, (int, float)), "the syntax check admits no other constants"
-        return number(value)
+        if not (isinstance(value, (bool, str)) or value is None):
+            assert isinstance(value, (int, float)), "the syntax check admits no other constants"
+            value = number(value)
+        self.constants[node] = value
+        return value
 
     def name(self, node: ast.Name) -> Any:
         found, value = self.scope.lookup(node.id)
