@@ -223,8 +223,7 @@ def run_backward(ev: "Interpreter", root: Tensor, node: ast.Call) -> None:
     if node.args or node.keywords:
         raise ev.error("type", "backward() takes no arguments here: the gradient of the root is 1", node)
     leaves = [t for t in ev.leaves if t.requires_grad]
-    data = {t: t.data for t in leaves}
-    ev.snapshot = Snapshot(root, data, {t: t.grad for t in leaves})
+    grads = {t: t.grad for t in leaves}
     ev.backward_root = root
     seed = np.ones(root.shape) if root.shape else None
     # The first call from leaves the program has not changed is recorded: if the program then changes
@@ -233,6 +232,10 @@ def run_backward(ev: "Interpreter", root: Tensor, node: ast.Call) -> None:
     record = backward(root, seed, order=reverse_creation_order(root, ev.nodes), record=first)
     if first:
         ev.first_record = record
+    # the data read after the call, which changes none: reading a 0-d leaf's data makes it an array (Tensor.data),
+    # and backward runs its float fast path on the leaves that are still floats
+    data = {t: t.data for t in leaves}
+    ev.snapshot = Snapshot(root, data, grads)
     ev.history.add(root, node.lineno, leaves, data)
     if ev.stop_at_call == ev.history.total_calls:
         raise StopAtCall
