@@ -219,10 +219,8 @@ class GraphWriter:
         written = []
         for t in self.nodes:
             node_id = ids[t]
-            # each read once: properties; the value as the engine keeps it, a float not made an array (Tensor.value)
-            data, grad, op = t.value, t.grad, t.op
-            value = encode_array(data, inline) if isinstance(data, np.ndarray) else encode_scalar(data)
-            written_grad = encode_array(grad, inline)
+            data, grad, op = t.data, t.grad, t.op  # each read once: properties
+            value, written_grad = encode_array(data, inline), encode_array(grad, inline)
             flags = []
             if received[t] >= 2:
                 flags.append("sum")
@@ -230,7 +228,7 @@ class GraphWriter:
             # the common case, needs no other check
             if not (type(value) is float and type(written_grad) in (float, NoneType)
                     or all_finite(data) and (grad is None or all_finite(grad))):
-                troubled = [a for a in (t.data, grad) if a is not None and not all_finite(a)]
+                troubled = [a for a in (data, grad) if a is not None and not all_finite(a)]
                 if any(np.isnan(a).any() for a in troubled):
                     flags.append("nan")
                 if any(np.isinf(a).any() for a in troubled):
@@ -248,7 +246,7 @@ class GraphWriter:
                 "kind": "op" if op else ("leaf" if t.requires_grad else "const"),
                 "op": op.name if op else None,
                 "params": {k: list(v) if isinstance(v, tuple) else v for k, v in t.params.items()} if t.params else {},
-                "shape": list(t.shape),
+                "shape": list(data.shape),
                 "value": value,
                 "grad": written_grad,
                 "fan_out": fan_out[t],

@@ -59,7 +59,6 @@ def numbers_of(arrays: Iterable[Value | None], inline: int = MAX_INLINE_ELEMENTS
 
 
 SIZE = attrgetter("size")
-VALUE = attrgetter("value")
 IS_NOT_NONE = partial(is_not, None)
 EVENT_ARRAYS = {name: attrgetter(name) for name in ("contribution", "contribution_raw", "grad_before", "grad_after")}
 
@@ -67,10 +66,8 @@ EVENT_ARRAYS = {name: attrgetter(name) for name in ("contribution", "contributio
 def estimate(nodes: list[Tensor], record: BackwardRecord, paths: Mapping, detail: Detail, compare: bool) -> int:
     """Bytes of the record's JSON, to within a small factor, without writing it."""
     inline, max_paths, node_inline = detail.event_inline, detail.max_paths, detail.node_inline
-    # a value kept as a float (Tensor.value) is one number, never summarized
-    arrays = [v for v in map(VALUE, nodes) if type(v) is not float]
     total = OBJECT_BYTES["node"] * len(nodes) + BYTES_PER_NUMBER * (
-        numbers_of(arrays, node_inline) + len(nodes) - len(arrays)
+        numbers_of([t.data for t in nodes], node_inline)
         + numbers_of([t.grad for t in nodes], node_inline) * (2 if compare else 1))
     edges = sum(len(t.inputs) for t in nodes)
     events = [ev for step in record.steps for ev in step.events]

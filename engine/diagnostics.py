@@ -60,7 +60,7 @@ def diagnose(record: BackwardRecord, leaves: Iterable[Tensor] = (),
     """
     forward_order = record.order[::-1]
     grads = record.grads
-    first_value = next((n for n in forward_order if not all_finite(n.value)), None)
+    first_value = next((n for n in forward_order if not all_finite(n.data)), None)
     first_grad = next((n for n in record.order if n in grads and not all_finite(grads[n])), None)
     candidates = list(dict.fromkeys([*leaves, *(n for n in forward_order if n.op is None)]))
     disconnected = [t for t in candidates if t.requires_grad and t not in grads]
@@ -70,11 +70,10 @@ def diagnose(record: BackwardRecord, leaves: Iterable[Tensor] = (),
     return Diagnostics(first_value, first_grad, disconnected, saturated, norms)
 
 
-def all_finite(a: np.ndarray | np.float64 | float) -> bool:
-    """np.isfinite(a).all(), without NumPy calls for a 0-d value (a node's value may be a Python float,
-    see Tensor.value): on a scalar graph those calls, one per value and gradient, were most of the time
-    of diagnosing it and of writing its record."""
-    return bool(np.isfinite(a).all()) if isinstance(a, np.ndarray) and a.ndim else math.isfinite(a)
+def all_finite(a: np.ndarray | np.float64) -> bool:
+    """np.isfinite(a).all(), without NumPy calls for a 0-d value: on a scalar graph those calls, one
+    per value and gradient, were most of the time of diagnosing it and of writing its record."""
+    return math.isfinite(a) if a.ndim == 0 else bool(np.isfinite(a).all())
 
 
 def frobenius_norm(a: np.ndarray | np.float64) -> float:

@@ -73,13 +73,6 @@ class Tensor:
         self._value = as_array(data)
 
     @property
-    def value(self) -> Computed:
-        """The value as the engine keeps it: a Python float for a 0-d value nobody has asked `data` for,
-        else the array. For callers that only read it (writing a record), which `data` would make an
-        array for nothing: ~0.3 us a scalar node."""
-        return self._value
-
-    @property
     def grad(self) -> Value | None:
         """The gradient backward left here (None: none has reached it), like `data` a float64 array
         or, for a 0-d value, a NumPy float. Backward leaves a 0-d gradient as a Python float (see

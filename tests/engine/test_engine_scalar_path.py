@@ -141,13 +141,6 @@ def test_data_is_an_array_that_a_caller_may_change_in_place():
     assert type(x.data) is np.ndarray and float((x + 0.0).data) == 7.0
 
 
-def test_value_reads_a_scalar_as_kept_without_making_it_an_array():
-    y = Tensor(2.0, requires_grad=True) * 3.0
-    assert type(y.value) is float and y.value == 6.0
-    assert type(y.value) is float  # reading it made no array
-    assert y.data is y.value and y.value.shape == ()  # `data` did
-
-
 def test_an_array_passed_in_is_the_value_itself():
     a = np.array(2.0)
     x = Tensor(a)
