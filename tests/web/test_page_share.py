@@ -87,7 +87,9 @@ def test_a_link_keeps_the_training_call_drawn(web_factory, api):
     other.wait_ready()
     graph = answer.value.json()
     assert graph["call"] == 2
-    assert other.page.text_content("[data-testid=train-label]") == "call 2 / 15"
+    # the drawn call's own history (2 calls) is ready first; the whole run's (15) is asked for after it
+    other.page.wait_for_function("() => document.querySelector('[data-testid=train-label]').textContent"
+                                 " === 'call 2 / 15'", timeout=15_000)
     assert other.page.eval_on_selector_all("[data-testid=loss-plot] [data-role=point].current",
                                            "els => els.map(e => e.dataset.call)") == ["2"]
     root_box = graph["view"]["box_of"].get(graph["root"], graph["root"])
