@@ -101,10 +101,13 @@ async def graph_json(sandbox: Sandbox, request: GraphRequest) -> bytes:
         record = await responses.get_or_compute_from_loop(cache_key("record", program), evaluate)
         assert record.endswith(UNLAID), "a graph record's JSON ends with its layout fields"
         plan = plans[0] if plans else None
+        fields = None
         if plan is not None:  # (else the view is made from the record read back: too long for the loop)
             with suppress(DotRefused), without_dot():
-                return record[:-len(UNLAID)] + last_fields(record, plan, request)[1:]
-        return record[:-len(UNLAID)] + (await run_in_threadpool(last_fields, record, plan, request))[1:]
+                fields = last_fields(record, plan, request)
+        if fields is None:
+            fields = await run_in_threadpool(last_fields, record, plan, request)
+        return record[:-len(UNLAID)] + fields[1:]
 
     return await responses.get_or_compute_from_loop(cache_key("graph", request), compute)
 
