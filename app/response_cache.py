@@ -60,41 +60,41 @@ class ResponseCache:
     def get_or_compute(self, key: str, compute: Callable[[], bytes]) -> bytes:
         """The cached bytes for `key`, or `compute()`'s, remembered; while another caller computes the same
         key, its answer (or its exception). Errors and load-dependent answers are not cached."""
-        pending, mine = self.claim(key)
-        if isinstance(pending, bytes):
-            return pending
+        found, mine = self.claim(key)
+        if isinstance(found, bytes):
+            return found
         if not mine:
             try:
-                return pending.result()
+                return found.result()
             except Busy:  # a refusal for the first caller's client, not necessarily this one's
                 return self.get_or_compute(key, compute)
         with watching_load() as marks:
             try:
                 body = compute()
             except BaseException as e:
-                self.abandon(key, pending, e)
+                self.abandon(key, found, e)
                 raise
-        self.settle(key, pending, body, keep=not marks)
+        self.settle(key, found, body, keep=not marks)
         return body
 
     async def get_or_compute_from_loop(self, key: str, compute: Callable[[], Awaitable[bytes]]) -> bytes:
         """get_or_compute for a caller on the event loop: `compute()` is awaited, and so is another caller's
         computation of the same key (in a thread or on the loop), so the loop never waits."""
-        pending, mine = self.claim(key)
-        if isinstance(pending, bytes):
-            return pending
+        found, mine = self.claim(key)
+        if isinstance(found, bytes):
+            return found
         if not mine:
             try:
-                return await asyncio.wrap_future(pending)
+                return await asyncio.wrap_future(found)
             except Busy:
                 return await self.get_or_compute_from_loop(key, compute)
         with watching_load() as marks:
             try:
                 body = await compute()
             except BaseException as e:
-                self.abandon(key, pending, e)
+                self.abandon(key, found, e)
                 raise
-        self.settle(key, pending, body, keep=not marks)
+        self.settle(key, found, body, keep=not marks)
         return body
 
     def claim(self, key: str) -> tuple[bytes | Future[bytes], bool]:
